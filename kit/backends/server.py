@@ -1,0 +1,137 @@
+"""The server backend: llama.cpp's own OpenAI-compatible ``llama-server``, over HTTP on a URL the user gave."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+from kit.backends.base import Completion, Piece, Settings
+from kit.errors import ContextOverflowError, KitError, ServerError
+
+
+def _body(settings: Settings, messages: list[dict], schema: dict | None, stream: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "messages": messages,
+        "max_tokens": settings.max_tokens,
+        "temperature": settings.temperature,
+        "top_p": settings.top_p,
+        "top_k": settings.top_k,
+        "min_p": settings.min_p,
+        "repeat_penalty": settings.repeat_penalty,
+        "seed": settings.seed,
+        "stream": stream,
+        "cache_prompt": True,
+    }
+    if settings.stop:
+        body["stop"] = list(settings.stop)
+    if schema is not None:
+        body["response_format"] = {"type": "json_schema", "json_schema": {"name": "kit", "schema": schema}}
+    if stream:
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+class ServerBackend:
+    """A model served by a running ``llama-server`` (start one with ``kit serve``)."""
+
+    name = "llama-server"
+
+    def __init__(self, url: str, *, timeout: float = 600.0):
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ServerError(f"{url!r} is not a server URL. Give one like http://127.0.0.1:8080.")
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        props = self._request("GET", "/props", timeout=10)
+        settings = props.get("default_generation_settings", {})
+        self.slots = int(props.get("total_slots", 1))
+        self.n_ctx = int(settings.get("n_ctx") or props.get("n_ctx") or 0)
+        self.model_path = props.get("model_path", "")
+        self.build_info = props.get("build_info", "")
+
+    def _open(self, method: str, route: str, body: dict | None, timeout: float | None):
+        data = json.dumps(body).encode("utf-8") if body is not None else None
+        request = urllib.request.Request(
+            self.url + route, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            return urllib.request.urlopen(request, timeout=timeout or self.timeout)
+        except urllib.error.HTTPError as exc:
+            self._raise_http(exc)
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ServerError(
+                f"No llama-server answers at {self.url} ({reason}). Start one with `kit serve`, "
+                "or check the URL (argument `url=` or KIT_SERVER_URL)."
+            ) from None
+
+    def _raise_http(self, exc: urllib.error.HTTPError):
+        try:
+            error = json.loads(exc.read().decode("utf-8")).get("error", {})
+        except ValueError:
+            error = {}
+        message = error.get("message", str(exc)) if isinstance(error, dict) else str(error)
+        if isinstance(error, dict) and error.get("type") == "exceed_context_size_error":
+            raise KitError(f"The server's context ({self.n_ctx} tokens per slot) is too small: {message}") from None
+        raise ServerError(f"llama-server at {self.url} refused the request (HTTP {exc.code}): {message}") from None
+
+    def _request(self, method: str, route: str, body: dict | None = None, timeout: float | None = None) -> dict:
+        with self._open(method, route, body, timeout) as response:
+            return json.loads(response.read().decode("utf-8"))
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "url": self.url, "slots": self.slots, "build": self.build_info}
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._request("POST", "/tokenize", {"content": text, "add_special": False})["tokens"])
+
+    def prompt_tokens(self, messages: list[dict]) -> int:
+        return int(self._request("POST", "/v1/chat/completions/input_tokens", {"messages": messages})["input_tokens"])
+
+    def complete(self, messages: list[dict], settings: Settings, schema: dict | None = None) -> Completion:
+        out = self._request("POST", "/v1/chat/completions", _body(settings, messages, schema, stream=False))
+        choice, usage = out["choices"][0], out.get("usage", {})
+        return Completion(
+            text=choice["message"].get("content") or "",
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=choice.get("finish_reason") or "stop",
+        )
+
+    def stream(self, messages: list[dict], settings: Settings, schema: dict | None = None) -> Iterator[Piece]:
+        usage: dict[str, Any] = {}
+        finish = "stop"
+        with self._open("POST", "/v1/chat/completions", _body(settings, messages, schema, stream=True), None) as resp:
+            for raw in resp:
+                line = raw.decode("utf-8").strip()
+                if not line.startswith("data:"):
+                    continue
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    break
+                event = json.loads(payload)
+                if "error" in event:
+                    raise ServerError(f"llama-server at {self.url} failed mid-stream: {event['error']}")
+                usage = event.get("usage") or usage
+                for choice in event.get("choices", []):
+                    text = choice.get("delta", {}).get("content")
+                    if text:
+                        yield Piece(text)
+                    finish = choice.get("finish_reason") or finish
+        yield Piece(
+            "", done=True, prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)), finish_reason=finish,
+        )
+
+    def close(self) -> None:
+        """Nothing to free here: the server keeps its model for other clients."""
+
+
+def raise_if_overflow(prompt_tokens: int, settings: Settings, n_ctx: int) -> None:
+    """Raise :class:`ContextOverflowError` when prompt plus answer cannot fit in ``n_ctx``."""
+    if n_ctx and prompt_tokens + settings.max_tokens > n_ctx:
+        raise ContextOverflowError(prompt_tokens, settings.max_tokens, n_ctx)

@@ -1,0 +1,231 @@
+"""The ``kit`` command. Errors print one clear line and exit non-zero; no tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+
+from kit.errors import KitError
+
+
+def _say(*lines: str) -> None:
+    for line in lines:
+        print(line)
+
+
+# -- commands ---------------------------------------------------------------------------------
+def cmd_doctor(args) -> int:
+    from kit import doctor
+
+    report = doctor.report(args.model)
+    _say(json.dumps(report, indent=2) if args.json else doctor.format_report(report))
+    return 0
+
+
+def cmd_models_list(args) -> int:
+    from kit import models_cli
+
+    _say(models_cli.list_table())
+    return 0
+
+
+def cmd_models_info(args) -> int:
+    from kit import models_cli
+
+    _say(models_cli.info(args.name))
+    return 0
+
+
+def cmd_models_add(args) -> int:
+    from kit import models
+
+    resolved = models.add(args.path, name=args.name, copy=args.copy)
+    _say(f"Added {resolved.name} -> {resolved.path}", f"Use it with: kit.load_model({resolved.name!r})")
+    return 0
+
+
+def cmd_models_default(args) -> int:
+    from kit import config, models
+
+    models.resolve(args.name)  # fails clearly if it does not exist
+    config.update(default_model=args.name)
+    _say(f"Default model is now {args.name}.")
+    return 0
+
+
+def cmd_models_pull(args) -> int:
+    from kit import pull
+
+    path = pull.pull(args.name, endpoint=args.endpoint, progress=not args.quiet)
+    _say(f"{args.name} is ready at {path}")
+    return 0
+
+
+def cmd_models_verify(args) -> int:
+    from kit import pull
+
+    results = [pull.verify(args.name)] if args.name else pull.verify_all()
+    if not results:
+        _say("No models to verify.")
+    for r in results:
+        _say(f"{'OK ' if r.ok else 'BAD'} {r.name}  {r.path}" + ("" if r.ok else f"\n    expected {r.expected}\n    found    {r.actual}"))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_build_server(args) -> int:
+    from kit import native
+
+    def show(line: str) -> None:
+        pct = native.progress_percent(line)
+        if pct is not None:
+            print(f"\rBuilding llama.cpp tools: {pct:3d}%", end="", flush=True)
+
+    print(f"Building llama-server and llama-bench (llama-cpp-python {native.llama_cpp_version()}, "
+          f"flags: {native.cmake_flags()})")
+    bin_dir = native.build(args.sdist, on_line=show)
+    print(f"\nBuilt into {bin_dir}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from kit import serve
+
+    return serve.serve_forever(model=args.model, host=args.host, port=args.port, parallel=args.parallel,
+                               n_ctx=args.ctx, threads=args.threads)
+
+
+def cmd_logs(args) -> int:
+    from kit import runlog
+
+    frame = runlog.logs(args.n)
+    if args.json:
+        _say(frame.write_json())
+        return 0
+    if frame.is_empty():
+        _say(f"No calls logged yet ({runlog.paths.log_path()}).")
+        return 0
+    for row in reversed(frame.rows(named=True)):
+        text = "(confidential)" if row["confidential"] else (row["response"] or row["error"] or "")
+        flag = " cached" if row["cached"] else ""
+        _say(f"{row['time']:%Y-%m-%d %H:%M:%S}  {row['kind']:<6} {row['model']}  "
+             f"{row['prompt_tokens'] or 0}+{row['completion_tokens'] or 0} tok  {row['latency_s'] or 0:.2f}s{flag}  "
+             f"{' '.join(text.split())[:70]}")
+    _say(f"Log: {runlog.paths.log_path()}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from kit import runner
+
+    result = runner.run_notebook(args.notebook, dict(args.parameter or []), output_dir=args.output_dir,
+                                 progress=not args.quiet)
+    _say(f"Executed notebook: {result.output}")
+    if result.figures:
+        _say("Figures:", runner.format_figures(result.figures))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from kit import demo
+
+    return demo.serve(port=args.port, open_browser=not args.no_browser)
+
+
+def cmd_chat(args) -> int:
+    import kit
+
+    model = kit.load_model(args.model)
+    for piece in model.stream(args.prompt, max_tokens=args.max_tokens):
+        print(piece, end="", flush=True)
+    print()
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kit", description="fellowship-kit: local Llama models for public-service prototypes.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable, help: str, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("doctor", cmd_doctor, "Report Python, the llama.cpp build, CPU/GPU, RAM and the model that would load.")
+    p.add_argument("--model", help="a model name or path to check instead of the default")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    models_parser = sub.add_parser("models", help="List, inspect, add, pull and verify models.")
+    msub = models_parser.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    add("list", cmd_models_list, "List the catalog, added models, and which are on disk.", msub)
+    p = add("info", cmd_models_info, "Show one model's details.", msub)
+    p.add_argument("name")
+    p = add("add", cmd_models_add, "Register a local GGUF file.", msub)
+    p.add_argument("path")
+    p.add_argument("--name", help="name to use (default: the file name)")
+    p.add_argument("--copy", action="store_true", help="copy the file into the models folder")
+    p = add("pull", cmd_models_pull, "Download a catalog model (resumes; checks SHA-256).", msub)
+    p.add_argument("name")
+    p.add_argument("--endpoint", help="a Hugging Face mirror (default: KIT_HF_ENDPOINT, HF_ENDPOINT, huggingface.co)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p = add("verify", cmd_models_verify, "Check downloaded models against their SHA-256.", msub)
+    p.add_argument("name", nargs="?", help="one model (default: all on disk)")
+    p = add("default", cmd_models_default, "Make a model the default for kit.load_model().", msub)
+    p.add_argument("name")
+
+    p = add("serve", cmd_serve, "Run llama.cpp's llama-server on 127.0.0.1 with parallel slots.")
+    p.add_argument("--model", help="model name or path (default: as kit.load_model)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--parallel", type=int, default=4, help="requests served at once (default 4)")
+    p.add_argument("--ctx", type=int, default=None, help="context per slot (default 4096)")
+    p.add_argument("--threads", type=int, default=None)
+
+    p = add("build-server", cmd_build_server, "Build llama-server and llama-bench from the vendored llama.cpp.")
+    p.add_argument("--sdist", help="the llama-cpp-python source archive (default: find or download it)")
+
+    p = add("logs", cmd_logs, "Print recent model calls from the run log.")
+    p.add_argument("-n", type=int, default=20, help="how many (default 20)")
+    p.add_argument("--json", action="store_true")
+
+    p = add("run", cmd_run, "Execute a notebook with papermill into the outputs folder.")
+    p.add_argument("notebook")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    p.add_argument("--output-dir", help="where the executed notebook goes (default: ./outputs)")
+    p.add_argument("--quiet", action="store_true")
+
+    p = add("demo", cmd_demo, "Serve the demo apps with Voila on 127.0.0.1.")
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--no-browser", action="store_true", help="print the URL without opening a browser")
+
+    p = add("chat", cmd_chat, "Ask the model one question (streams the answer).")
+    p.add_argument("prompt")
+    p.add_argument("--model")
+    p.add_argument("--max-tokens", type=int, default=256)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kit`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KitError as exc:
+        print(f"kit: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("kit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the edge: one line, never a traceback unless asked for
+        if os.environ.get("KIT_DEBUG"):
+            raise
+        print(f"kit: unexpected error: {type(exc).__name__}: {exc} (set KIT_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,213 @@
+"""Run the demo apps: Voila in a subprocess on 127.0.0.1, started, waited for and stopped cleanly."""
+
+from __future__ import annotations
+
+import errno
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from kit import paths
+from kit.demo import gallery
+from kit.errors import ConfigError, KitError
+
+HOST = "127.0.0.1"
+START_TIMEOUT_S = 90.0
+TEMPLATE = "kit"  # kit/demo/templates/voila/templates/kit
+
+
+class DemoServer:
+    """A running demo server; use it as a context manager, or call :meth:`stop`."""
+
+    def __init__(self, process: subprocess.Popen, port: int, apps: Path, log_path: Path, keep_log: bool):
+        self.process = process
+        self.port = port
+        self.apps = apps
+        self.log_path = log_path
+        self._keep_log = keep_log
+
+    @property
+    def url(self) -> str:
+        """The landing page, which lists every app."""
+        return f"http://{HOST}:{self.port}/"
+
+    def app_url(self, name: str) -> str:
+        """The page of one app, by notebook name (``"translate"`` or ``"translate.ipynb"``)."""
+        return f"{self.url}voila/render/{name if name.endswith('.ipynb') else name + '.ipynb'}"
+
+    @property
+    def running(self) -> bool:
+        """Whether the Voila process is still alive."""
+        return self.process.poll() is None
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines Voila wrote (for error messages)."""
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait(self) -> int:
+        """Block until the Voila process ends; return its exit code."""
+        return self.process.wait()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop Voila (it shuts down its kernels on SIGTERM); kill it if it does not stop in time."""
+        if self.running:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if not self._keep_log:
+            self.log_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> DemoServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"DemoServer(url={self.url!r}, running={self.running})"
+
+
+def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str | os.PathLike | None = None,
+          timeout: float = START_TIMEOUT_S) -> DemoServer:
+    """Start Voila on the app notebooks and wait until the landing page answers.
+
+    Args:
+        port: the port on 127.0.0.1; 0 picks a free one.
+        apps: the folder of app notebooks (default: ``KIT_APPS_DIR``, else ``notebooks/apps``).
+        log_path: where Voila's own log goes (default: a temporary file, removed on stop).
+        timeout: seconds to wait for the first answer.
+
+    Raises:
+        KitError: Voila is not installed, the apps folder is missing, the port is taken, or Voila
+            did not start (the message ends with its log).
+    """
+    if importlib.util.find_spec("voila") is None:
+        raise KitError(
+            "Voila is not installed in this Python environment, so the demo apps cannot be served. "
+            f"Install it with: {sys.executable} -m pip install 'voila>=0.5.8,<0.6' (or run `make install`)."
+        )
+    folder = Path(apps).expanduser().resolve() if apps is not None else gallery.apps_dir()
+    if not folder.is_dir():
+        raise ConfigError(f"No demo apps folder at {folder}. Point `apps` (or KIT_APPS_DIR) at a folder of notebooks.")
+    port = _free_port() if port == 0 else _check_port(port)
+    keep_log = log_path is not None
+    if log_path is None:
+        handle, name = tempfile.mkstemp(prefix="kit-demo-", suffix=".log")
+        os.close(handle)
+        log_path = name
+    log_path = Path(log_path)
+    data_dir = paths.user_dir() / "voila"
+    data_dir.mkdir(exist_ok=True)
+    env = {**os.environ, gallery.APPS_ENV: str(folder), "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kit.demo.voila_main", *voila_args(folder, port, data_dir)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder,
+        )
+    server = DemoServer(process, port, folder, log_path, keep_log)
+    try:
+        _wait_until_up(server, timeout)
+    except KitError as exc:
+        server._keep_log = True  # the message points at it
+        server.stop()
+        tail = server.log_tail()
+        raise KitError(f"{exc} Voila's log is at {log_path}" + (f"; it ends with:\n{tail}" if tail else ".")) from None
+    except BaseException:  # Ctrl-C while starting: leave nothing running
+        server.stop()
+        raise
+    return server
+
+
+def serve(port: int = 8866, open_browser: bool = True) -> int:
+    """Serve the demo apps until Ctrl-C (``kit demo``): print the landing page's URL, maybe open it."""
+    print("Starting the demo apps (this takes a few seconds)...", flush=True)
+    server = start(port, log_path=paths.user_dir() / "demo.log")
+    try:
+        print(f"Demo apps: {server.url}")
+        print(f"Served on this computer only ({HOST}); nothing is fetched from the internet. "
+              "Press Ctrl-C to stop.", flush=True)
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(server.url)
+        code = server.wait()
+    except KeyboardInterrupt:
+        print("\nStopping the demo apps...", flush=True)
+        return 0
+    finally:
+        server.stop()
+    raise KitError(f"The demo server stopped by itself (exit code {code}). Its log is at {server.log_path}:\n"
+                   f"{server.log_tail()}")
+
+
+def voila_args(folder: Path, port: int, data_dir: Path) -> list[str]:
+    """Voila's command line: 127.0.0.1 only, this port or fail, no code, no tracebacks, the kit template."""
+    return [
+        str(folder),
+        f"--port={port}",
+        f"--Voila.ip={HOST}",
+        "--Voila.port_retries=0",  # else Voila moves to a random port without saying so
+        "--no-browser",
+        f"--template={TEMPLATE}",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--classic_tree=True",
+        "--VoilaConfiguration.allow_template_override=NO",  # ?template=lab would bring back the CDN links
+        f"--NotebookNotary.data_dir={data_dir}",  # the trust database, in the kit's folder, not ~/.local
+    ]
+
+
+def _check_port(port: int) -> int:
+    if not 0 < port < 65536:
+        raise ConfigError(f"Port {port} is not a valid port; use a number from 1024 to 65535, e.g. --port 8866.")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As tornado does: a port left in TIME_WAIT by a server that just stopped is free to reuse.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"Port {port} on {HOST} is already in use (another `kit demo`, Jupyter or web server?). "
+                    f"Stop that program, or choose another port: kit demo --port {port + 1}"
+                ) from None
+            raise ConfigError(f"Cannot listen on {HOST}:{port} ({exc.strerror}). "
+                              "Choose a port above 1024, e.g. kit demo --port 8866.") from None
+    return port
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(server: DemoServer, timeout: float) -> None:
+    # No proxies: an http_proxy setting must not route a loopback check elsewhere.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not server.running:
+            raise KitError(f"The demo server stopped while starting (exit code {server.process.returncode}).")
+        try:
+            with opener.open(server.url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.25)
+    raise KitError(f"The demo server did not answer at {server.url} within {timeout:.0f} s.")

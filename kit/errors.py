@@ -1,0 +1,74 @@
+"""The kit's exception tree: every message says what went wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class KitError(Exception):
+    """Base class for every error the kit raises on purpose."""
+
+
+class ModelNotFoundError(KitError):
+    """A model path or name does not point at a model file."""
+
+
+class NotGGUFError(KitError):
+    """A file is not a GGUF model, or is a truncated one."""
+
+
+class UnknownModelError(KitError):
+    """A catalog name that the catalog does not hold."""
+
+
+class ModelLoadError(KitError):
+    """llama.cpp could not load a model file."""
+
+
+class PromptError(KitError):
+    """A prompt that cannot be sent: empty, not text, or not valid UTF-8."""
+
+
+class ContextOverflowError(PromptError):
+    """A prompt that does not fit in the model's context window."""
+
+    def __init__(self, prompt_tokens: int, max_tokens: int, n_ctx: int, hint: str = ""):
+        self.prompt_tokens = prompt_tokens
+        self.max_tokens = max_tokens
+        self.n_ctx = n_ctx
+        msg = (
+            f"The prompt is {prompt_tokens} tokens and {max_tokens} more are reserved for the answer, "
+            f"but the model's context holds {n_ctx} tokens. Shorten the input, split it with "
+            "kit.chunk_text(), or load the model with a larger n_ctx."
+        )
+        super().__init__(msg + (f" {hint}" if hint else ""))
+
+
+class SchemaError(KitError):
+    """A schema that is not a pydantic model or a valid JSON schema."""
+
+
+class ValidationError(KitError):
+    """Model output that does not validate against the schema it was asked for."""
+
+    def __init__(self, message: str, raw: str):
+        self.raw = raw
+        super().__init__(f"{message}\nRaw model output: {raw!r}")
+
+
+class ServerError(KitError):
+    """A llama-server URL that does not answer, or answers with an error."""
+
+
+class DownloadError(KitError):
+    """A model download that failed, or whose checksum does not match."""
+
+
+class ConfigError(KitError):
+    """A bad setting: an environment variable, a config file or an option."""
+
+
+class InputError(KitError):
+    """A document, file or table the kit cannot read."""
+
+
+class BuildError(KitError):
+    """Building llama.cpp's native tools failed or is not possible here."""

@@ -1,0 +1,57 @@
+"""Every folder the kit reads or writes, in one place, each overridable by an environment variable."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def user_dir() -> Path:
+    """The kit's data folder (cache, run log, config): ``KIT_HOME`` or the XDG data folder."""
+    path = _env_path("KIT_HOME")
+    if path is None:
+        base = _env_path("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+        path = base / "fellowship-kit"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def models_dir() -> Path:
+    """Where pulled and added models live: ``KIT_MODELS_DIR`` or ``<user_dir>/models``."""
+    path = _env_path("KIT_MODELS_DIR") or user_dir() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_path() -> Path:
+    """The SQLite response cache."""
+    return user_dir() / "cache.sqlite"
+
+
+def log_path() -> Path:
+    """The SQLite run log."""
+    return user_dir() / "runlog.sqlite"
+
+
+def config_path() -> Path:
+    """The user's settings file (JSON)."""
+    return user_dir() / "config.json"
+
+
+def native_dir() -> Path:
+    """Where the native llama.cpp tools (llama-server, llama-bench) are built: ``KIT_NATIVE_DIR``.
+
+    The default sits inside the Python environment, beside the llama-cpp-python it matches.
+    """
+    return _env_path("KIT_NATIVE_DIR") or Path(sys.prefix) / "share" / "fellowship-kit" / "llama.cpp"
+
+
+def outputs_dir() -> Path:
+    """Where ``kit run`` writes executed notebooks: ``KIT_OUTPUTS`` or ``./outputs``."""
+    return _env_path("KIT_OUTPUTS") or Path.cwd() / "outputs"

@@ -1,0 +1,321 @@
+"""Download catalog models into the models folder (resuming), and check model files against their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import shutil
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kit import catalog, hashing, paths
+from kit.catalog import CatalogEntry
+from kit.errors import ConfigError, DownloadError, KitError, ModelNotFoundError, UnknownModelError
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+_CHUNK = 1 << 20
+_USER_AGENT = "fellowship-kit (urllib)"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of checking one model file against its expected SHA-256."""
+
+    name: str
+    path: Path
+    ok: bool
+    expected: str
+    actual: str
+
+
+def resolve_endpoint(endpoint: str | None = None) -> str:
+    """The download endpoint: ``endpoint``, ``KIT_HF_ENDPOINT``, ``HF_ENDPOINT`` or Hugging Face."""
+    choices = [
+        ("the endpoint argument", endpoint),
+        ("KIT_HF_ENDPOINT", os.environ.get("KIT_HF_ENDPOINT")),
+        ("HF_ENDPOINT", os.environ.get("HF_ENDPOINT")),
+    ]
+    for source, value in choices:
+        if value and value.strip():
+            value = value.strip().rstrip("/")
+            if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
+                raise ConfigError(
+                    f"{source} is {value!r}, which is not an http(s) address. "
+                    "Use a form like https://huggingface.co or http://mirror.example:8080."
+                )
+            return value
+    return DEFAULT_ENDPOINT
+
+
+def pull(
+    name: str,
+    *,
+    endpoint: str | None = None,
+    dest_dir: Path | None = None,
+    progress: bool = True,
+    timeout: float = 15.0,
+) -> Path:
+    """Download the catalog model ``name`` (resuming a partial download) and return its checked path.
+
+    Args:
+        endpoint: A Hugging Face-style server or mirror; see ``resolve_endpoint`` for the default.
+        dest_dir: Folder to download into; defaults to ``paths.models_dir()``.
+        progress: Show a tqdm progress bar on stderr.
+        timeout: Seconds to wait for the server to connect or send data before giving up.
+
+    Raises:
+        UnknownModelError: ``name`` is not in the catalog.
+        DownloadError: The server could not be reached, refused the file, or sent a file whose
+            size or SHA-256 differs from the catalog's.
+    """
+    entry = catalog.get_entry(name)
+    if entry.name == catalog.EMBEDDED:
+        from kit import models  # kit.models may come to import this module
+
+        return models.embedded_model_path()
+    folder = Path(dest_dir) if dest_dir is not None else paths.models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / entry.filename
+    if target.exists():
+        _check_existing(entry, target)
+        return target
+
+    url = entry.url(resolve_endpoint(endpoint))
+    part = target.with_name(target.name + ".part")
+    if part.exists() and part.stat().st_size >= entry.size_bytes:
+        actual = hashing.sha256_file(part)
+    else:
+        actual = _download(entry, url, part, progress=progress, timeout=timeout)
+    size = part.stat().st_size
+    if size != entry.size_bytes or actual != entry.sha256:
+        part.unlink(missing_ok=True)
+        raise DownloadError(
+            f"The download of {entry.name} from {url} does not match the catalog: expected SHA-256 "
+            f"{entry.sha256} ({entry.size_bytes:,} bytes), found {actual} ({size:,} bytes). "
+            f"The download was removed ({part}). Run `kit models pull {entry.name}` again; if it fails "
+            "the same way, the server or mirror serves a different file."
+        )
+    os.replace(part, target)
+    return target
+
+
+def verify_file(
+    path: str | os.PathLike,
+    expected_sha256: str,
+    *,
+    name: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> VerifyResult:
+    """Hash the file at ``path`` and compare it with ``expected_sha256``.
+
+    ``progress`` is called with the number of bytes read after each chunk (for a progress bar).
+    """
+    path = _require_file(Path(path).expanduser())
+    expected = expected_sha256.strip().lower()
+    actual = hashing.sha256_file(path, progress)
+    return VerifyResult(name or path.stem, path, actual == expected, expected, actual)
+
+
+def verify(
+    name_or_path: str | os.PathLike,
+    sha256: str | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> VerifyResult:
+    """Check one model, given by name or path, against ``sha256`` or else the catalog's checksum."""
+    from kit import models  # kit.models may come to import this module
+
+    value = os.fspath(name_or_path)
+    path = Path(value).expanduser()
+    if path.is_file() or "/" in value or os.sep in value or value.lower().endswith(".gguf"):
+        name = _require_file(path).stem
+    else:
+        name, path = value, models.path_for_name(value)  # raises with the valid names, or how to pull
+    entry = _entry_for(name, path)
+    if sha256 is None and entry is None:
+        raise UnknownModelError(
+            f"{path.name} is not a catalog model file, so there is no known checksum to compare it with. "
+            f"Pass the expected SHA-256. Catalog models: {', '.join(catalog.load_catalog())}."
+        )
+    expected = sha256 if sha256 is not None else entry.sha256
+    return verify_file(path, expected, name=entry.name if entry else name, progress=progress)
+
+
+def verify_all(progress: Callable[[int], None] | None = None) -> list[VerifyResult]:
+    """Check every catalog model present in the models folder, and the embedded model if installed."""
+    from kit import models  # kit.models may come to import this module
+
+    results = []
+    for entry in catalog.load_catalog().values():
+        if entry.name == catalog.EMBEDDED:
+            try:
+                path = models.embedded_model_path()
+            except ModelNotFoundError:
+                continue
+        else:
+            path = paths.models_dir() / entry.filename
+            if not path.is_file():
+                continue
+        results.append(verify_file(path, entry.sha256, name=entry.name, progress=progress))
+    return results
+
+
+def _require_file(path: Path) -> Path:
+    if not path.is_file():
+        raise ModelNotFoundError(f"No model file at {path}. Run `kit models list` to see the models you have.")
+    return path
+
+
+def _entry_for(name: str, path: Path) -> CatalogEntry | None:
+    entries = catalog.load_catalog()
+    if name in entries:
+        return entries[name]
+    return next((e for e in entries.values() if e.filename == path.name), None)
+
+
+def _check_existing(entry: CatalogEntry, target: Path) -> None:
+    size = target.stat().st_size
+    if size == entry.size_bytes and hashing.cached_sha256(target) == entry.sha256:
+        return
+    found = f"{size:,} bytes" if size != entry.size_bytes else f"SHA-256 {hashing.cached_sha256(target)}"
+    raise DownloadError(
+        f"{target} already exists but does not match the catalog (expected SHA-256 {entry.sha256}, "
+        f"{entry.size_bytes:,} bytes; found {found}). It may be an interrupted copy or a different "
+        f"build of the model. Delete it and run `kit models pull {entry.name}` again."
+    )
+
+
+def _download(entry: CatalogEntry, url: str, part: Path, *, progress: bool, timeout: float) -> str:
+    """Fetch ``url`` into ``part``, continuing from the bytes already there; return the file's SHA-256."""
+    start = part.stat().st_size if part.exists() else 0
+    free = shutil.disk_usage(part.parent).free
+    if free < entry.size_bytes - start:
+        raise DownloadError(
+            f"{entry.name} needs {(entry.size_bytes - start) / 1e9:.1f} GB more disk space in {part.parent}, "
+            f"but only {free / 1e9:.1f} GB is free. Free some space, or set KIT_MODELS_DIR to a bigger disk."
+        )
+    response = _open(url, start, timeout)
+    if response is None:  # 416: the server says the partial file is already whole
+        return hashing.sha256_file(part)
+    digest = hashlib.sha256()
+    with response:
+        if start and response.status == 200:
+            start = 0  # the server ignored Range and sends the whole file
+        elif start and not response.headers.get("Content-Range", "").startswith(f"bytes {start}-"):
+            part.unlink(missing_ok=True)
+            raise DownloadError(
+                f"{urlsplit(url).hostname} answered a resume request for {url} with the wrong range "
+                f"({response.headers.get('Content-Range')!r}). The partial download was removed; "
+                f"run `kit models pull {entry.name}` again."
+            )
+        elif start:
+            # Hash the bytes already on disk so the new ones can be hashed as they arrive.
+            with part.open("rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    digest.update(chunk)
+        try:
+            with part.open("ab" if start else "wb") as handle, _bar(entry, start, progress) as bar:
+                while chunk := _read(response, url, part, entry.name):
+                    handle.write(chunk)
+                    digest.update(chunk)
+                    bar.update(len(chunk))
+        except OSError as exc:
+            raise DownloadError(
+                f"Could not write {part} ({exc.strerror or exc}). Check the disk has "
+                f"{entry.size_bytes / 1e9:.1f} GB free, or set KIT_MODELS_DIR to another folder."
+            ) from None
+    received = part.stat().st_size
+    if received < entry.size_bytes:
+        raise DownloadError(
+            f"The download of {url} stopped after {received:,} of {entry.size_bytes:,} bytes. "
+            f"The part already fetched is kept in {part}; run `kit models pull {entry.name}` again to resume."
+        )
+    return digest.hexdigest()
+
+
+def _open(url: str, start: int, timeout: float) -> http.client.HTTPResponse | None:
+    headers = {"User-Agent": _USER_AGENT}
+    if start:
+        headers["Range"] = f"bytes={start}-"
+    try:
+        return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code == 416 and start:
+            return None
+        raise DownloadError(_http_message(url, exc.code, exc.reason)) from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        host = urlsplit(url).hostname
+        raise DownloadError(
+            f"Could not reach {host} to download {url} ({reason}). Check your internet connection, "
+            "set KIT_HF_ENDPOINT to a mirror that serves the same files, or download the file another "
+            "way, copy it in and run `kit models add PATH`."
+        ) from None
+
+
+def _read(response: http.client.HTTPResponse, url: str, part: Path, name: str) -> bytes:
+    try:
+        return response.read(_CHUNK)
+    except (OSError, http.client.HTTPException) as exc:
+        raise DownloadError(
+            f"The connection to {urlsplit(url).hostname} dropped while downloading {url} ({exc}). "
+            f"The part already fetched is kept in {part}; run `kit models pull {name}` again to resume."
+        ) from None
+
+
+def _http_message(url: str, code: int, reason: str) -> str:
+    parts = urlsplit(url)
+    page = f"{parts.scheme}://{parts.netloc}/" + "/".join(parts.path.strip("/").split("/")[:2])
+    if code in (401, 403):
+        return (
+            f"{parts.hostname} refused the download of {url} (HTTP {code} {reason}). The repository is "
+            f"gated, private or gone. Gated Llama repositories need you to log in and accept Meta's licence "
+            f"at {page}; this kit sends no login token, so then download the file in your browser, copy it "
+            "in and run `kit models add PATH`, or set KIT_HF_ENDPOINT to a mirror that serves it."
+        )
+    if code == 404:
+        return (
+            f"No file at {url} (HTTP 404). The server or mirror does not hold it, or it was renamed "
+            f"upstream; check {page}, set KIT_HF_ENDPOINT to another mirror, or download the file "
+            "yourself and run `kit models add PATH`."
+        )
+    return (
+        f"{parts.hostname} answered HTTP {code} {reason} for {url}. Try again later, or set "
+        "KIT_HF_ENDPOINT to a mirror."
+    )
+
+
+class _NoBar:
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _bar(entry: CatalogEntry, start: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        raise KitError("The download progress bar needs tqdm: `pip install tqdm`, or pass progress=False.") from None
+    return tqdm(
+        total=entry.size_bytes,
+        initial=start,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        desc=entry.filename,
+        file=sys.stderr,
+    )

@@ -1,0 +1,140 @@
+"""``kit serve``: start llama.cpp's native llama-server on 127.0.0.1 with several parallel slots."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from kit import gguf, models, native, paths
+from kit.backends.llamacpp import default_threads, gpu_offload_supported
+from kit.errors import ServerError
+
+DEFAULT_CTX_PER_SLOT = 4096
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody is listening on right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _port_taken(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((host, port)) == 0
+
+
+def server_binary(build_if_missing: bool = True, on_line=None) -> Path:
+    """The llama-server binary, built from the vendored llama.cpp on first use when the source is at hand."""
+    binary = native.tool_path("llama-server")
+    if binary is None and build_if_missing:
+        native.build(on_line=on_line)
+        binary = native.tool_path("llama-server")
+    if binary is None:
+        raise ServerError("llama-server is not built yet. Run `kit build-server` (about 5 minutes, once).")
+    return binary
+
+
+@dataclass
+class ServerProcess:
+    """A running llama-server; stop it with ``stop()`` or a ``with`` block."""
+
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+    model_path: Path
+    parallel: int
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def command(binary: Path, model_path: Path, host: str, port: int, parallel: int, ctx_per_slot: int,
+            threads: int, gpu_layers: int) -> list[str]:
+    """The llama-server command line the kit uses."""
+    return [
+        str(binary), "-m", str(model_path), "--host", host, "--port", str(port),
+        "--parallel", str(parallel), "--ctx-size", str(parallel * ctx_per_slot), "--cont-batching",
+        "--threads", str(threads), "--threads-batch", str(threads), "--n-gpu-layers", str(gpu_layers),
+        "--no-webui", "--offline",
+    ]
+
+
+def _health(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/health", timeout=2) as response:
+            return json.loads(response.read() or b"{}").get("status") == "ok"
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def start(model: str | None = None, *, host: str = "127.0.0.1", port: int = 0, parallel: int = 4,
+          n_ctx: int | None = None, threads: int | None = None, timeout: float = 120.0,
+          build_if_missing: bool = True) -> ServerProcess:
+    """Start llama-server with ``parallel`` slots of ``n_ctx`` tokens each and wait until it answers."""
+    resolved = models.resolve(model)
+    gguf.read_header(resolved.path)
+    binary = server_binary(build_if_missing)
+    port = port or free_port(host)
+    if _port_taken(host, port):
+        raise ServerError(f"Port {port} on {host} is already in use. Pick another with --port.")
+    log_dir = paths.user_dir() / "logs"
+    log_dir.mkdir(exist_ok=True)
+    log_path = log_dir / f"llama-server-{port}.log"
+    gpu_layers = 999 if gpu_offload_supported() else 0
+    cmd = command(binary, resolved.path, host, port, parallel, n_ctx or DEFAULT_CTX_PER_SLOT,
+                  threads or default_threads(), gpu_layers)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    server = ServerProcess(f"http://{host}:{port}", process, log_path, resolved.path, parallel)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-5:])
+            raise ServerError(f"llama-server exited during start-up (code {process.returncode}). Last lines:\n{tail}")
+        if _health(server.url):
+            return server
+        time.sleep(0.2)
+    server.stop()
+    raise ServerError(f"llama-server did not become ready within {timeout:.0f}s; see {log_path}.")
+
+
+def serve_forever(model: str | None = None, *, host: str = "127.0.0.1", port: int = 8080, parallel: int = 4,
+                  n_ctx: int | None = None, threads: int | None = None) -> int:
+    """Run the server in the foreground until Ctrl-C (what ``kit serve`` does)."""
+
+    def show(line: str) -> None:
+        pct = native.progress_percent(line)
+        if pct is not None:
+            print(f"\rBuilding llama-server (first use): {pct:3d}%", end="", flush=True)
+
+    server_binary(build_if_missing=True, on_line=show)
+    with start(model, host=host, port=port, parallel=parallel, n_ctx=n_ctx, threads=threads) as server:
+        print(f"llama-server is ready at {server.url} ({parallel} parallel slots, model {server.model_path.name}).")
+        print(f"Use it from Python with kit.load_model(url={server.url!r}) or export KIT_SERVER_URL={server.url}")
+        print(f"Server log: {server.log_path}. Press Ctrl-C to stop.")
+        try:
+            while server.process.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("\nStopping llama-server.")
+            return 0
+    raise ServerError(f"llama-server stopped unexpectedly (code {server.process.returncode}); see {server.log_path}.")

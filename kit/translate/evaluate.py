@@ -1,0 +1,161 @@
+"""Evaluate translation on the kit's dataset (``datasets/translation``): chrF, BLEU, tokens, glossary, flags."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kit.errors import InputError
+from kit.translate.glossary import Glossary, load_glossary
+from kit.translate.languages import get_language
+from kit.translate.quality import chrf
+from kit.translate.result import SegmentResult
+from kit.translate.segments import Unit
+from kit.translate.translator import translate_units
+
+PAIRS = ("cy", "fr", "pl", "ur", "ar")
+SUMMARY_COLUMNS = ("pair", "segments", "chrf", "bleu", "protected_preservation", "glossary_compliance",
+                   "flag_rate", "segments_per_s", "seconds")
+
+
+def default_dataset_dir() -> Path:
+    """The translation dataset in the repository: ``<repo>/datasets/translation``."""
+    import kit
+
+    return Path(kit.__file__).resolve().parents[1] / "datasets" / "translation"
+
+
+def load_segments(folder: str | Path | None = None) -> list[dict[str, Any]]:
+    """The dataset's segments (``segments.jsonl``): id, domain, en, one field per language, protected."""
+    path = Path(folder or default_dataset_dir()) / "segments.jsonl"
+    if not path.is_file():
+        raise InputError(f"No evaluation data at {path}. Pass dataset_dir= pointing at datasets/translation.")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                raise InputError(f"{path.name} line {number} is not valid JSON.") from None
+    return rows
+
+
+def sample(rows: Sequence[dict], size: int | None) -> list[dict]:
+    """``size`` rows spread evenly over the dataset (so every domain is likely represented), or all."""
+    if size is None or size >= len(rows):
+        return list(rows)
+    if size < 1:
+        raise InputError("sample_size must be at least 1 (or None for every segment).")
+    return [rows[i * len(rows) // size] for i in range(size)]
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Per-segment results and the per-pair summary of an evaluation run."""
+
+    segments: Any  # polars.DataFrame, one row per (pair, segment)
+    summary: Any  # polars.DataFrame, one row per pair (SUMMARY_COLUMNS)
+    model: str
+    sample_size: int | None
+
+    def figures(self) -> dict[str, float]:
+        """Headline figures over all pairs: mean chrF and BLEU, rates, and segments per second."""
+        frame = self.segments
+        seconds = float(self.summary["seconds"].sum())
+        terms = int(frame["glossary_terms"].sum())
+        return {
+            "chrf_mean": float(self.summary["chrf"].mean()),
+            "bleu_mean": float(self.summary["bleu"].mean()),
+            "protected_preservation": float(frame["protected_kept"].sum() / max(1, frame["protected_total"].sum())),
+            "glossary_compliance": float(frame["glossary_met"].sum() / terms) if terms else float("nan"),
+            "flag_rate": float(frame["needs_review"].mean()),
+            "segments_per_s": float(frame.height / seconds) if seconds else float("nan"),
+        }
+
+
+def _score(row: dict, pair: str, glossary: Glossary, out: str, segments: Sequence[SegmentResult]) -> dict[str, Any]:
+    terms = glossary.applicable(row["en"])
+    missing = glossary.missing(row["en"], out)
+    return {
+        "pair": f"en-{pair}", "id": row["id"], "domain": row["domain"], "source": row["en"],
+        "reference": row[pair], "translation": out, "chrf": round(chrf(out, row[pair]), 2),
+        "protected_total": len(row["protected"]), "protected_kept": sum(t in out for t in row["protected"]),
+        "glossary_terms": len(terms), "glossary_met": len(terms) - len(missing),
+        "flags": sorted({flag for segment in segments for flag in segment.flags}),
+        "needs_review": any(segment.needs_review for segment in segments),
+    }
+
+
+def _progress_bar(total: int, desc: str):
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="step")
+
+    def update(done: int, total: int) -> None:
+        bar.n = done
+        bar.refresh()
+        if done == total:
+            bar.close()
+
+    return update
+
+
+def evaluate(model: Any, *, pairs: Sequence[str] = PAIRS, sample_size: int | None = None,
+             dataset_dir: str | Path | None = None, glossary: bool = True, back_translate: bool = True,
+             progress: bool = True, **kw: Any) -> EvalReport:
+    """Translate the dataset's English segments into each language and score them against the references.
+
+    Each pair's segments run as one batch (all forward translations, then all back-translations), the
+    way a document runs, so the shared prompt prefix is reused from segment to segment.
+
+    Args:
+        pairs: target languages (English is always the source).
+        sample_size: how many segments per pair, spread over the dataset (None: all).
+        glossary: give the model the dataset's glossary for each language (compliance is measured either way).
+        **kw: passed to ``translate`` (e.g. ``gen={"max_tokens": 64}``).
+    """
+    import polars as pl
+    from sacrebleu.metrics import BLEU, CHRF
+
+    folder = Path(dataset_dir) if dataset_dir is not None else default_dataset_dir()
+    rows = sample(load_segments(folder), sample_size)
+    units = [Unit("paragraph", row["en"]) for row in rows]
+    scored, summary = [], []
+    for pair in pairs:
+        code = get_language(pair).code
+        path = folder / f"glossary_{code}.csv"
+        terms = load_glossary(path) if path.is_file() else Glossary()
+        started = time.perf_counter()
+        _, _, outputs, segments = translate_units(
+            model, units, target=code, source="en", glossary=terms if glossary else None,
+            back_translate=back_translate, progress=_progress_bar(len(units) * (1 + back_translate), f"en->{code}")
+            if progress else None, **kw,
+        )
+        seconds = time.perf_counter() - started
+        results = [_score(row, code, terms, out.strip(), [s for s in segments if s.unit == i])
+                   for i, (row, out) in enumerate(zip(rows, outputs))]
+        hypotheses, references = [r["translation"] for r in results], [[r["reference"] for r in results]]
+        with_terms = [r for r in results if r["glossary_terms"]]
+        summary.append({
+            "pair": f"en-{code}", "segments": len(results),
+            "chrf": round(CHRF().corpus_score(hypotheses, references).score, 2),
+            "bleu": round(BLEU().corpus_score(hypotheses, references).score, 2),
+            "protected_preservation": sum(r["protected_kept"] for r in results)
+            / max(1, sum(r["protected_total"] for r in results)),
+            "glossary_compliance": sum(r["glossary_met"] for r in with_terms)
+            / sum(r["glossary_terms"] for r in with_terms) if with_terms else None,
+            "flag_rate": sum(r["needs_review"] for r in results) / max(1, len(results)),
+            "segments_per_s": len(results) / seconds if seconds else None,
+            "seconds": round(seconds, 2),
+        })
+        scored.extend(results)
+    summary_frame = pl.DataFrame(summary, schema={
+        "pair": pl.Utf8, "segments": pl.Int64, "chrf": pl.Float64, "bleu": pl.Float64,
+        "protected_preservation": pl.Float64, "glossary_compliance": pl.Float64, "flag_rate": pl.Float64,
+        "segments_per_s": pl.Float64, "seconds": pl.Float64,
+    })
+    return EvalReport(pl.DataFrame(scored), summary_frame, model.info.name, sample_size)

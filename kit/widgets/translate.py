@@ -1,0 +1,253 @@
+"""The translation app: paste or upload a document, pick a language, check the result side by side."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from pathlib import PurePath
+from typing import Any
+
+import ipywidgets as widgets
+
+from kit import privacy
+from kit.errors import InputError, KitError
+from kit.widgets import html, translate_view
+from kit.widgets.jobs import Job, describe_error
+
+ACCEPTED = (".txt", ".md", ".docx")
+
+
+class TranslateApp(widgets.VBox):
+    """Text box or upload, language, optional glossary, confidential switch; then progress and results.
+
+    ``model`` is a loaded model, or a model name / path for ``kit.load_model`` (None: the default
+    model), loaded on the first click. ``background=False`` runs the job in the click handler
+    (for scripts and tests; in Voila a thread keeps the page updating).
+    """
+
+    def __init__(self, model: Any = None, *, confidential: bool = False, default_target: str = "cy",
+                 background: bool = True):
+        from kit import translate as translation
+
+        self._translation = translation
+        self._llm = None if model is None or isinstance(model, str) else model
+        self._llm_name = model if isinstance(model, str) else None
+        self._background = background
+        self.names = dict(translation.languages())
+        self.job = Job(on_error=self._show_error, on_finish=self._finish)
+        self.result = None  # the last Translation
+        self._progress_lock = threading.Lock()
+
+        choices = sorted(((name, code) for code, name in self.names.items()), key=lambda pair: pair[0])
+        self.text = widgets.Textarea(
+            placeholder="Paste a letter, notice or email here, or upload a document below.",
+            layout=widgets.Layout(width="auto", height="14em"))
+        self.upload = widgets.FileUpload(accept=",".join(ACCEPTED), multiple=False,
+                                         description="Upload a document (.txt, .md, .docx)",
+                                         layout=widgets.Layout(width="auto"))
+        self.remove_file = widgets.Button(description="Remove document", layout=widgets.Layout(display="none"))
+        self.file_note = widgets.HTML()
+        self.source = widgets.Dropdown(options=[("Detect automatically", "auto"), *choices], value="auto",
+                                       description="From")
+        self.target = widgets.Dropdown(options=choices, description="Into")
+        self.glossary_upload = widgets.FileUpload(accept=".csv", multiple=False, description="Glossary (CSV)",
+                                                  layout=widgets.Layout(width="auto"))
+        self.glossary_note = widgets.HTML(
+            "<small>Optional: a CSV of terms that must be translated a set way, with the header "
+            "<code>source,target</code>.</small>")
+        self.confidential = widgets.Checkbox(
+            value=bool(confidential), indent=False, layout=widgets.Layout(width="100%"),
+            description="Confidential mode: keep no copy of the text on this computer's disk")
+        self.button = widgets.Button(description="Translate", button_style="primary",
+                                     tooltip="Translate the text or document")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(display="none"))
+        self.status = widgets.Label()
+        self.message = widgets.HTML()
+        self.summary = widgets.HTML()
+        self.table = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.download = widgets.HTML()
+
+        if default_target in self.names:
+            self.target.value = default_target
+        else:
+            self._show_error(f"The default language {default_target!r} is not offered; choose one from the list "
+                             f"({', '.join(sorted(self.names))}).", kind="warn")
+
+        self.button.on_click(self._on_click)
+        self.upload.observe(self._on_upload, names="value")
+        self.remove_file.on_click(lambda _: setattr(self.upload, "value", ()))
+        super().__init__(
+            [
+                widgets.HTML(html.STYLE),
+                widgets.HTML("<b>Text to translate</b>"),
+                self.text,
+                widgets.HBox([self.upload, self.remove_file]),
+                self.file_note,
+                widgets.HBox([self.source, self.target]),
+                widgets.HBox([self.glossary_upload, self.glossary_note]),
+                self.confidential,
+                widgets.HBox([self.button, self.progress, self.status]),
+                self.message,
+                self.summary,
+                self.table,
+                self.download,
+            ],
+            layout=widgets.Layout(width="100%"),
+        )
+        self.add_class("kit-app")
+        self.add_class("kit-translate-app")
+
+    # -- actions ---------------------------------------------------------------------------
+    def run(self) -> bool:
+        """Press Translate: check the inputs, then start the job. False when nothing was started."""
+        if self.job.busy:
+            self._show_error("A translation is already running; wait for it to finish.", kind="info")
+            return False
+        self._clear()
+        try:
+            request = self._read_inputs()
+        except Exception as exc:  # bad input of any kind is a message, not a traceback
+            self._show_error(describe_error(exc))
+            return False
+        self._set_busy(True)
+        return self.job.start(lambda: self._translate(**request), background=self._background)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a running translation to finish (True when it has)."""
+        return self.job.wait(timeout)
+
+    # -- steps -----------------------------------------------------------------------------
+    def _read_inputs(self) -> dict[str, Any]:
+        upload = _uploaded(self.upload)
+        text = self.text.value
+        if upload is None and not text.strip():
+            raise InputError("There is nothing to translate yet. Paste some text into the box, "
+                             "or upload a .txt, .md or .docx document, then press Translate.")
+        if upload is not None:
+            name, data = upload
+            if PurePath(name).suffix.lower() not in ACCEPTED:
+                raise InputError(f"This app reads .txt, .md and .docx documents; {name!r} is not one of those. "
+                                 "Save it as a Word (.docx) or plain text (.txt) file and upload it again.")
+            if not data.strip():
+                raise InputError(f"The document {name!r} is empty.")
+        glossary = None
+        glossary_file = _uploaded(self.glossary_upload)
+        if glossary_file is not None:
+            name, data = glossary_file
+            try:
+                csv_text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise InputError(f"The glossary {name!r} is not UTF-8 text. In Excel, save it as "
+                                 "'CSV UTF-8 (Comma delimited)' and upload it again.") from None
+            if not csv_text.strip():
+                raise InputError(f"The glossary {name!r} is empty.")
+            try:  # with a newline the text is never taken for a file path
+                glossary = self._translation.load_glossary(csv_text if "\n" in csv_text else csv_text + "\n")
+            except KitError as exc:
+                raise InputError(f"The glossary {name!r} cannot be used. {exc}") from None
+        return {"text": text, "upload": upload, "glossary": glossary, "source": self.source.value,
+                "target": self.target.value, "confidential": self.confidential.value}
+
+    def _translate(self, *, text: str, upload: tuple[str, bytes] | None, glossary: Any, source: str, target: str,
+                   confidential: bool) -> None:
+        started = time.monotonic()
+        model = self._load_model()
+        self.status.value = "Translating..."
+        with privacy.confidential(confidential):
+            if upload is not None:
+                result = self._translation.translate_bytes(model, upload[1], upload[0], target=target, source=source,
+                                                           glossary=glossary, progress=self._on_progress)
+            else:
+                result = self._translation.translate(model, text, target=target, source=source, glossary=glossary,
+                                                     format="text", progress=self._on_progress)
+        self.result = result
+        self.summary.value = translate_view.summary_html(result, self.names)
+        self.table.value = translate_view.segments_html(result, self.names)
+        self.download.value = translate_view.download_html(result, upload[0] if upload else None)
+        seconds = time.monotonic() - started
+        self.status.value = f"Done: {len(result.segments)} segments in {seconds:.0f} s."
+
+    def _load_model(self) -> Any:
+        if self._llm is None:
+            import kit
+
+            self.status.value = "Loading the language model..."
+            self._llm = kit.load_model(self._llm_name)
+        return self._llm
+
+    # -- display ---------------------------------------------------------------------------
+    def _on_click(self, _button: widgets.Button) -> None:
+        self.run()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        # Segments may finish on several threads; never let the bar step backwards.
+        with self._progress_lock:
+            if done < self.progress.value and total == self.progress.max:
+                return
+            self.progress.max = max(int(total), 1)
+            self.progress.value = min(int(done), self.progress.max)
+            self.status.value = f"segment {done} of {total}"
+
+    def _on_upload(self, change: dict) -> None:
+        upload = _uploaded(self.upload)
+        if upload is None:
+            self.file_note.value = ""
+            self.remove_file.layout.display = "none"
+            return
+        self.file_note.value = html.message(
+            f"Using the document {upload[0]} ({len(upload[1]):,} bytes); the text box is ignored.", "info")
+        self.remove_file.layout.display = None
+
+    def _set_busy(self, busy: bool) -> None:
+        self.button.disabled = busy
+        self.button.description = "Translating..." if busy else "Translate"
+        self.progress.layout.display = None if busy else "none"
+        if busy:
+            self.progress.value = 0
+            self.status.value = "Starting..."
+
+    def _finish(self) -> None:
+        self._set_busy(False)
+
+    def _clear(self) -> None:
+        for area in (self.message, self.summary, self.table, self.download):
+            area.value = ""
+        self.status.value = ""
+
+    def _show_error(self, text: str, kind: str = "error") -> None:
+        self.message.value = html.message(text, kind)
+        if kind == "error":
+            self.status.value = ""
+
+
+def translate_app(model: Any = None, *, confidential: bool = False, default_target: str = "cy") -> widgets.Widget:
+    """The translation app for a notebook or a Voila page.
+
+    Args:
+        model: a loaded model, or a model name or path for ``kit.load_model`` (None: the default model).
+        confidential: start with confidential mode on (no prompt or response written to disk).
+        default_target: the language code picked at first, e.g. "cy" for Welsh.
+
+    Returns:
+        The app; if it cannot start (say a missing package), a message saying why, not a traceback.
+    """
+    try:
+        return TranslateApp(model, confidential=confidential, default_target=default_target)
+    except Exception as exc:  # the edge: a message on the page, the traceback only in the server's log
+        if not isinstance(exc, KitError):
+            traceback.print_exc(file=sys.__stderr__)
+        note = " Reinstall the kit with `make install`." if isinstance(exc, ImportError) else ""
+        return widgets.HTML(html.STYLE + html.message(f"The translation app cannot start. {describe_error(exc)}{note}",
+                                                      "error"))
+
+
+def _uploaded(upload: widgets.FileUpload) -> tuple[str, bytes] | None:
+    """(file name, content) of the first uploaded file, or None."""
+    if not upload.value:
+        return None
+    item = upload.value[0]
+    name = item["name"] if isinstance(item, dict) else item.name
+    content = item["content"] if isinstance(item, dict) else item.content
+    return str(name), bytes(content)

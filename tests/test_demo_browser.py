@@ -1,0 +1,172 @@
+"""The demo as a stakeholder sees it: Debian's Chromium, driven by Playwright, against `kit.demo.start`.
+
+Opens the landing page, opens the translation app, translates a short letter with the real model in the
+Voila kernel, watches the progress, downloads the result, and fails on any request that leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from test_demo import LOCAL_HOSTS, isolated_env
+
+import kit.demo
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+INSTALL_HINT = ("Install Debian's Chromium with: sudo apt-get install chromium "
+                "(the tests never download a browser), or set KIT_SKIP_BROWSER=1 to skip the browser tests.")
+
+LETTER = """Dear Mr Khan,
+
+Thank you for your application. Your reference number is HB-2024-0193.
+
+Please send us a copy of your tenancy agreement by 14 June.
+
+Yours sincerely,
+Housing Benefit Team"""
+
+SECOND = 1000  # Playwright counts milliseconds
+
+
+def require_chromium(path: Path = CHROMIUM, skip_env: str | None = None) -> Path:
+    """``path`` if Chromium is there; else a loud failure with the install command, or a skip if
+    KIT_SKIP_BROWSER=1 says this machine has no browser on purpose."""
+    if path.exists():
+        return path
+    if skip_env is None:
+        skip_env = os.environ.get("KIT_SKIP_BROWSER", "")
+    if skip_env == "1":
+        pytest.skip(f"KIT_SKIP_BROWSER=1 and no Chromium at {path}: browser tests skipped")
+    pytest.fail(f"The browser tests need Chromium at {path}, and it is not there. {INSTALL_HINT}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium, and Playwright to drive it."""
+    path = require_chromium()
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail("The browser tests need Playwright for Python: pip install -e '.[test]' (or make install).",
+                    pytrace=False)
+    return path
+
+
+def test_a_missing_chromium_fails_loudly_unless_skipping_is_asked_for(tmp_path):
+    missing = tmp_path / "chromium"
+    with pytest.raises(pytest.fail.Exception, match="sudo apt-get install chromium"):
+        require_chromium(missing, skip_env="")
+    with pytest.raises(pytest.skip.Exception, match="KIT_SKIP_BROWSER=1"):
+        require_chromium(missing, skip_env="1")
+    missing.touch()
+    assert require_chromium(missing, skip_env="1") == missing  # present: it runs, whatever the variable says
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    home = tmp_path_factory.mktemp("browser-home")
+    with isolated_env(home), kit.demo.start(log_path=home / "voila.log") as running:
+        yield running
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.hostname in LOCAL_HOSTS
+
+
+def test_a_stakeholder_translates_a_letter_offline(chromium, demo, outputs_dir, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    seen: list[str] = []
+    blocked: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if _is_local(url):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1800})
+            context.route("**/*", guard)
+            context.on("request", lambda request: seen.append(request.url))
+            page = context.new_page()
+            page.on("websocket", lambda socket: seen.append(socket.url))
+
+            # The landing page lists the app with its description.
+            page.goto(demo.url)
+            app = page.locator('.kit-app[data-app="translate"]')
+            expect(app.locator("a")).to_have_text("Translate a letter")
+            expect(app.locator(".kit-app-description")).to_contain_text("see which parts a person should check")
+            page.screenshot(path=str(outputs_dir / "demo-landing.png"), full_page=True)
+
+            # The app: Voila runs the notebook, then the widgets appear.
+            app.locator("a").click()
+            panel = page.locator(".kit-translate-app")
+            panel.locator("textarea").wait_for(timeout=120 * SECOND)
+            expect(page.locator("body")).not_to_contain_text("translate_app(")  # no code shown
+            panel.locator("textarea").fill(LETTER)
+            panel.locator(".widget-dropdown", has_text="Into").locator("select").select_option(label="French")
+            # Record every progress label the page shows, however briefly.
+            page.evaluate("""() => {
+                window.kitProgress = [];
+                new MutationObserver(() => {
+                    const match = document.body.innerText.match(/segment \\d+ of \\d+/);
+                    if (match && !window.kitProgress.includes(match[0])) window.kitProgress.push(match[0]);
+                }).observe(document.body, {subtree: true, childList: true, characterData: true});
+            }""")
+            panel.get_by_role("button", name="Translate", exact=True).click()
+
+            busy = panel.get_by_role("button", name="Translating...")
+            expect(busy).to_be_disabled(timeout=30 * SECOND)
+            expect(panel.locator(".widget-hprogress, .widget-progress").first).to_be_visible()
+            expect(panel).to_contain_text(re.compile(r"segment \d+ of \d+"), timeout=150 * SECOND)
+
+            table = panel.locator("table.kit-segments")
+            table.wait_for(timeout=150 * SECOND)
+            expect(panel.get_by_role("button", name="Translate", exact=True)).to_be_enabled()
+            progress = page.evaluate("window.kitProgress")
+            assert progress, "the progress label never showed while translating"
+
+            translations = table.locator("td.kit-translation")
+            assert translations.count() >= 3
+            assert any(text.strip() for text in translations.all_inner_texts())
+            assert translations.first.get_attribute("lang") == "fr"
+            assert translations.first.get_attribute("dir") == "ltr"  # (right-to-left: test_widgets_translate)
+            expect(table.locator("td.kit-source").first).to_contain_text("Dear Mr Khan")
+            expect(table).to_contain_text("HB-2024-0193")
+            assert table.locator("td.kit-flags").count() == translations.count()
+            expect(panel.locator(".kit-message").first).to_contain_text(
+                re.compile(r"\d+ of \d+ segments? needs? review"))
+            page.screenshot(path=str(outputs_dir / "demo-translate.png"), full_page=True)
+
+            with page.expect_download(timeout=30 * SECOND) as download_info:
+                panel.locator("a.kit-download").click()
+            download = download_info.value
+            assert download.suggested_filename == "translation.fr.txt"
+            saved = tmp_path / download.suggested_filename
+            download.save_as(saved)
+            text = saved.read_bytes().decode("utf-8")
+            assert text.strip(), "the downloaded translation is empty"
+        finally:
+            browser.close()
+
+    outside = [url for url in seen if not _is_local(url)]
+    assert blocked == [] and outside == [], f"requests left 127.0.0.1: {blocked or outside}"
+    assert any(urlsplit(url).path.startswith("/api/kernels/") for url in seen), "the page never reached its kernel"
+    shutil.copy(demo.log_path, outputs_dir / "demo-voila.log")

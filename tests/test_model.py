@@ -1,0 +1,111 @@
+"""The model interface on the real embedded model through in-process llama.cpp."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel
+
+import kit
+from kit.errors import ContextOverflowError, PromptError, SchemaError, ValidationError
+
+
+class Closure(BaseModel):
+    street: str
+    days: int
+
+
+NOTICE = "Notice: Mill Lane is closed for 5 days from Monday."
+
+
+def test_info_names_the_model(model):
+    info = model.info
+    assert info.name == "smollm2-135m" and info.architecture == "llama"
+    assert len(info.sha256) == 64 and info.context_size == 4096 and info.trained_context == 8192
+    assert info.backend == "llama.cpp"
+
+
+def test_chat_is_reproducible(model):
+    first = model.chat("Name a large city in Wales.", max_tokens=16)
+    again = model.chat("Name a large city in Wales.", max_tokens=16)
+    assert first.strip() and first == again
+    assert model.last.completion_tokens <= 16 and model.last.prompt_tokens > 5
+
+
+def test_system_prompt_changes_the_prompt(model):
+    model.chat("Hi", max_tokens=4)
+    plain = model.last.prompt_tokens
+    model.chat("Hi", system="You are a council assistant who answers formally and briefly.", max_tokens=4)
+    assert model.last.prompt_tokens != plain
+
+
+def test_stream_gives_the_same_text_as_chat(model):
+    pieces = list(model.stream("Say hello to a new colleague.", max_tokens=20))
+    assert len(pieces) > 3
+    assert "".join(pieces) == model.chat("Say hello to a new colleague.", max_tokens=20)
+
+
+def test_json_with_pydantic_schema_always_validates(model):
+    result = model.json(f"Extract the street and the number of days.\n{NOTICE}", Closure, max_tokens=60)
+    assert isinstance(result, Closure)
+    assert result.days >= 0 and result.street
+
+
+def test_json_with_dict_schema(model):
+    schema = {"type": "object", "properties": {"urgent": {"type": "boolean"}}, "required": ["urgent"]}
+    result = model.json("Is a burst water pipe urgent? Answer in JSON.", schema, max_tokens=20)
+    assert set(result) == {"urgent"} and isinstance(result["urgent"], bool)
+
+
+def test_json_cut_short_raises_validation_error_with_raw_text(model):
+    with pytest.raises(ValidationError) as err:
+        model.json(f"Extract the street and days.\n{NOTICE}", Closure, max_tokens=3)
+    assert err.value.raw and err.value.raw.startswith("{")
+
+
+def test_invalid_json_schema_is_refused(model):
+    with pytest.raises(SchemaError, match="Not a valid JSON schema"):
+        model.json("x", {"type": "objekt"})
+    with pytest.raises(SchemaError, match="pydantic model class or a JSON-schema dict"):
+        model.json("x", "a string is not a schema")
+
+
+def test_count_tokens(model):
+    assert model.count_tokens("") == 0
+    assert 2 <= model.count_tokens("Council Tax reminder") <= 8
+
+
+def test_empty_prompt(model):
+    with pytest.raises(PromptError, match="empty"):
+        model.chat("   ")
+
+
+def test_non_utf8_input(model):
+    with pytest.raises(PromptError, match="not valid UTF-8"):
+        model.chat(b"Caf\xe9 opening hours")
+    with pytest.raises(PromptError, match="not valid UTF-8"):
+        model.chat("Caf\udce9")
+
+
+def test_prompt_over_the_context_names_the_sizes(model):
+    long_text = "The council meets on Tuesday. " * 800
+    with pytest.raises(ContextOverflowError) as err:
+        model.chat(long_text, max_tokens=64)
+    assert err.value.n_ctx == 4096 and err.value.prompt_tokens > 4096
+    assert "4096" in str(err.value) and "chunk_text" in str(err.value)
+
+
+def test_long_text_splits_into_chunks_that_fit(model):
+    text = ("Residents asked about bin collections. " * 30 + "\n\n") * 5
+    chunks = model.chunk(text, 120)
+    assert "".join(chunks) == text and len(chunks) > 1
+    assert all(model.count_tokens(c) <= 120 for c in chunks)
+
+
+def test_unknown_generation_setting(model):
+    with pytest.raises(kit.KitError, match="Unknown generation setting.*temprature"):
+        model.chat("hi", temprature=0.5)
+
+
+def test_sampling_settings_are_honoured(model):
+    hot = {model.chat("Invent a name for a library.", temperature=1.5, seed=s, max_tokens=12) for s in range(4)}
+    assert len(hot) > 1  # different seeds at high temperature give different text
