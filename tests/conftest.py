@@ -11,6 +11,26 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUTS = ROOT / "test-outputs"
 
 
+_KIT_VARS = ("KIT_MODEL", "KIT_SERVER_URL", "KIT_CACHE", "KIT_LOG", "KIT_N_CTX")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory):
+    """A kit folder for the whole session, so session- and module-scoped fixtures (servers, notebook
+    kernels started by nbval) never write into the real home either."""
+    home = tmp_path_factory.mktemp("kit-session-home")
+    saved = {k: os.environ.get(k) for k in ("KIT_HOME", "KIT_MODELS_DIR", "KIT_OUTPUTS", *_KIT_VARS)}
+    os.environ.update(KIT_HOME=str(home), KIT_MODELS_DIR=str(home / "models"), KIT_OUTPUTS=str(home / "outputs"))
+    for name in _KIT_VARS:
+        os.environ.pop(name, None)
+    yield home
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(autouse=True)
 def kit_home(tmp_path_factory, monkeypatch) -> Path:
     """Point every kit folder at a fresh temporary one: tests never touch the user's home."""
@@ -18,7 +38,7 @@ def kit_home(tmp_path_factory, monkeypatch) -> Path:
     monkeypatch.setenv("KIT_HOME", str(home))
     monkeypatch.setenv("KIT_MODELS_DIR", str(home / "models"))
     monkeypatch.setenv("KIT_OUTPUTS", str(home / "outputs"))
-    for name in ("KIT_MODEL", "KIT_SERVER_URL", "KIT_CACHE", "KIT_LOG", "KIT_N_CTX"):
+    for name in _KIT_VARS:
         monkeypatch.delenv(name, raising=False)
     return home
 

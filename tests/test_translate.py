@@ -152,7 +152,7 @@ def test_numbers_only_segments_skip_the_model():
 
 
 def test_model_output_cannot_break_markdown_structure():
-    model = rewriting(lambda segment: "# Pennawd\n\nA | B\u202e")
+    model = rewriting(lambda segment: "<text>\n# Pennawd A | B\u202e\nThis means: a heading.")
     result = translate(model, "## Title\n\n| Cell |\n|---|\n- item\n", target="cy", source="en",
                        format="markdown", back_translate=False)
     assert result.text == "## Pennawd A | B\n\n| Pennawd A \\| B |\n|---|\n- Pennawd A | B\n"
@@ -298,3 +298,27 @@ def test_translate_frame_adds_columns():
     assert out.columns == ["id", "text", "text_cy", "text_cy_flags", "text_cy_needs_review"]
     assert out["text_cy"].to_list() == ["Helo.", None, "Talwch £5 heddiw."]
     assert out["text_cy_flags"][1] is None
+
+
+def test_segments_run_concurrently_on_a_parallel_model_in_order_and_confidential():
+    seen = []
+
+    def answer(messages):
+        seen.append(privacy.is_confidential())
+        return data_block(messages).upper()
+
+    model = FakeModel(replies=answer, parallel=4)
+    text = "\n".join(f"Line number {word}." for word in ("one", "two", "three", "four", "five", "six"))
+    with privacy.confidential():
+        result = translate(model, text, target="cy", source="en", back_translate=False)
+    assert result.text == text.upper()
+    assert seen == [True] * 6
+
+
+def test_batch_into_its_own_folder_does_not_retranslate_outputs(tmp_path):
+    docs = _write_docs(tmp_path / "in", count=1)
+    model = rewriting(lambda s: "Helo")
+    translate_batch(model, docs, target="cy", source="en", output_dir=docs, back_translate=False, progress=False)
+    again = translate_batch(model, docs, target="cy", source="en", output_dir=docs, back_translate=False,
+                            progress=False)
+    assert again["document"].to_list() == [str(docs / "letter0.txt")] and again["status"][0] == "skipped"

@@ -74,7 +74,8 @@ def test_rendering_translations_keeps_structure():
 
 
 def test_plain_text_joins_wrapped_lines_and_keeps_address_lines():
-    text = "Dear Mr Jones,\n\nThank you for your\nletter about the bins.\n27 Maes y Delyn\nSA31 7QK\n- first\n• second\n"
+    text = ("Dear Mr Jones,\n\nThank you for your\nletter about the bins.\n"
+            "27 Maes y Delyn\nSA31 7QK\n- first\n• second\n")
     layout = parse_text(text)
     assert [(u.kind, u.text) for u in layout.units] == [
         ("paragraph", "Dear Mr Jones,"),

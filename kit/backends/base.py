@@ -20,12 +20,15 @@ class Settings:
     seed: int = 42
     stop: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
+    def sampling(self) -> dict[str, Any]:
+        """The settings under the names both llama-cpp-python and llama-server use (all but ``stop``)."""
         return {
-            "temperature": self.temperature, "top_p": self.top_p, "top_k": self.top_k, "min_p": self.min_p,
-            "repeat_penalty": self.repeat_penalty, "max_tokens": self.max_tokens, "seed": self.seed,
-            "stop": list(self.stop),
+            "max_tokens": self.max_tokens, "temperature": self.temperature, "top_p": self.top_p,
+            "top_k": self.top_k, "min_p": self.min_p, "repeat_penalty": self.repeat_penalty, "seed": self.seed,
         }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.sampling(), "stop": list(self.stop)}
 
 
 @dataclass(frozen=True)

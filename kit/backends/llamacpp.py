@@ -130,13 +130,7 @@ class LlamaCppBackend:
         tokens, result = self._format(messages)
         return {
             "prompt": tokens,
-            "max_tokens": settings.max_tokens,
-            "temperature": settings.temperature,
-            "top_p": settings.top_p,
-            "top_k": settings.top_k,
-            "min_p": settings.min_p,
-            "repeat_penalty": settings.repeat_penalty,
-            "seed": settings.seed,
+            **settings.sampling(),
             "stop": [*settings.stop, *([self._eos_text] if self._eos_text else [])],
             "stopping_criteria": result.stopping_criteria,
             "grammar": _grammar(json.dumps(schema)) if schema is not None else None,

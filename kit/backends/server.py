@@ -16,13 +16,7 @@ from kit.errors import ContextOverflowError, KitError, ServerError
 def _body(settings: Settings, messages: list[dict], schema: dict | None, stream: bool) -> dict[str, Any]:
     body: dict[str, Any] = {
         "messages": messages,
-        "max_tokens": settings.max_tokens,
-        "temperature": settings.temperature,
-        "top_p": settings.top_p,
-        "top_k": settings.top_k,
-        "min_p": settings.min_p,
-        "repeat_penalty": settings.repeat_penalty,
-        "seed": settings.seed,
+        **settings.sampling(),
         "stream": stream,
         "cache_prompt": True,
     }

@@ -21,7 +21,7 @@ from kit import privacy
 from kit.errors import InputError, KitError
 from kit.translate.formats import EXTENSIONS
 from kit.translate.glossary import Glossary, load_glossary
-from kit.translate.languages import get_language
+from kit.translate.languages import LANGUAGES, get_language
 from kit.translate.translator import GlossaryLike, translate, translate_bytes
 
 STATE_FILE = "translation_state.json"
@@ -33,7 +33,9 @@ def _documents(docs: str | Path | Iterable[str | Path]) -> list[Path]:
         folder = Path(docs)
         if not folder.is_dir():
             raise InputError(f"{folder} is not a folder. Give a folder of .txt/.md/.docx files or a list of paths.")
-        return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in EXTENSIONS)
+        # Skip earlier outputs ("letter.cy.md") in case the output folder is the input folder.
+        return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in EXTENSIONS
+                      and Path(p.stem).suffix.lstrip(".") not in LANGUAGES)
     paths = [Path(p) for p in docs]
     for path in paths:
         if not path.is_file():
@@ -67,6 +69,7 @@ class _State:
                 self.done = {}  # a damaged state file only means redoing work
 
     def finish(self, key: str, record: dict[str, Any]) -> None:
+        """Record a finished document and write the state file (atomically, so a crash cannot corrupt it)."""
         with self.lock:
             self.done[key] = record
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -82,24 +82,37 @@ def read_docx(data: bytes, name: str = "the .docx file") -> DocxDocument:
     return DocxDocument(document, paragraphs, units)
 
 
-def _mark_direction(paragraph: Any, lang: str, rtl: bool) -> None:
-    """Tag runs with the target language, and set right-to-left direction for Arabic-script targets."""
+# The elements the OOXML schema puts after w:bidi in a paragraph's properties, and after w:lang in a run's:
+# a new element goes before them, as Word rejects misplaced ones.
+_AFTER_BIDI = ("w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+               "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+               "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath", "w:rPrChange")
+
+
+def _child(parent: Any, tag: str, successors: tuple[str, ...]) -> Any:
+    """``parent``'s child ``tag``, added before ``successors`` when missing."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
+    found = parent.find(qn(tag))
+    if found is None:
+        found = OxmlElement(tag)
+        parent.insert_element_before(found, *successors)
+    return found
+
+
+def _mark_direction(paragraph: Any, lang: str, rtl: bool) -> None:
+    """Tag runs with the target language, and set right-to-left direction for Arabic-script targets."""
+    from docx.oxml.ns import qn
+
     if rtl:
-        ppr = paragraph._p.get_or_add_pPr()
-        if ppr.find(qn("w:bidi")) is None:
-            ppr.append(OxmlElement("w:bidi"))
+        _child(paragraph._p.get_or_add_pPr(), "w:bidi", _AFTER_BIDI)
     for run in paragraph._p.iter(qn("w:r")):
         rpr = run.get_or_add_rPr()
-        if rtl and rpr.find(qn("w:rtl")) is None:
-            rpr.append(OxmlElement("w:rtl"))
-        tag = rpr.find(qn("w:lang"))
-        if tag is None:
-            tag = OxmlElement("w:lang")
-            rpr.append(tag)
-        tag.set(qn("w:bidi") if rtl else qn("w:val"), lang)
+        if rtl:
+            rpr.get_or_add_rtl()
+        _child(rpr, "w:lang", _AFTER_LANG).set(qn("w:bidi") if rtl else qn("w:val"), lang)
 
 
 def write_docx(doc: DocxDocument, translations: Sequence[str], *, lang: str, rtl: bool = False) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kit.translate.errors import UnsupportedFormatError
+from kit.translate.errors import TranslationError, UnsupportedFormatError
 from kit.translate.formats import format_for
 
 
@@ -58,7 +58,9 @@ class Translation:
     def to_bytes(self) -> bytes:
         """The translated document in its input format: UTF-8 text/Markdown, or .docx bytes."""
         if self.format == "docx":
-            assert self.docx_bytes is not None
+            if self.docx_bytes is None:
+                raise TranslationError("This .docx translation holds no document; translate the file again "
+                                       "with translate_file or translate_bytes.")
             return self.docx_bytes
         return self.text.encode("utf-8")
 

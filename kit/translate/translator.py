@@ -170,7 +170,8 @@ def translate_units(model: Any, units: Sequence[Unit], *, target: str, source: s
     return source_lang.code, target_lang.code, translations, tuple(results)
 
 
-def _result(job: _Job, segment: _Segment, out: str | None, back: str | None, unchanged: tuple[str, ...]) -> SegmentResult:
+def _result(job: _Job, segment: _Segment, out: str | None, back: str | None,
+            unchanged: tuple[str, ...]) -> SegmentResult:
     source = segment.piece.text
     if out is None:  # nothing but numbers, codes or punctuation: kept exactly as it was
         return SegmentResult(segment.index, segment.kind, source, source, (), None, None, 1.0, False,
@@ -212,7 +213,9 @@ def translate(model: Any, text: str, *, target: str, source: str = "auto", gloss
     """
     started = time.perf_counter()
     if isinstance(text, (bytes, bytearray)):
-        raise TranslationError("translate() takes text (str). For file contents use translate_bytes(model, data, filename, ...).")
+        raise TranslationError(
+            "translate() takes text (str). For a file's contents use translate_bytes(model, data, filename, ...)."
+        )
     if format not in ("text", "markdown"):
         raise UnsupportedFormatError(
             f"format={format!r} is not supported by translate(); use 'text' or 'markdown' "
@@ -232,7 +235,10 @@ def translate(model: Any, text: str, *, target: str, source: str = "auto", gloss
 
 def translate_bytes(model: Any, data: bytes, filename: str, *, target: str, source: str = "auto",
                     glossary: GlossaryLike = None, progress: Progress | None = None, **kw: Any) -> Translation:
-    """Translate an uploaded file's bytes; ``filename`` says the format (.txt, .md or .docx)."""
+    """Translate an uploaded file's bytes; ``filename`` says the format (.txt, .md or .docx).
+
+    ``**kw`` are ``translate``'s options (``back_translate``, ``max_segment_tokens``, ``protected``, ``gen``...).
+    """
     started = time.perf_counter()
     fmt = format_for(filename)
     name = Path(filename).name

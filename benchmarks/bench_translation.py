@@ -1,0 +1,58 @@
+"""Translation throughput and the prefix-reuse gain: shared instructions + glossary first, the segment last."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from common import private_kit_home, table, timer
+
+DATASET = Path(__file__).resolve().parents[1] / "datasets" / "translation"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--segments", type=int, default=12)
+    parser.add_argument("--target", default="cy")
+    parser.add_argument("--parallel", type=int, default=4)
+    args = parser.parse_args()
+    private_kit_home()
+    import kit
+    from kit import serve
+    from kit.translate import load_glossary, measure_prefix_reuse, translate_frame
+
+    rows = [json.loads(line) for line in (DATASET / "segments.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    segments = [r["en"] for r in rows[: args.segments]]
+    glossary = load_glossary(DATASET / f"glossary_{args.target}.csv")
+
+    with kit.load_model(cache=False, log=False) as model:
+        reuse = measure_prefix_reuse(model, segments, target=args.target, glossary=glossary)
+    table(f"Prefix reuse, in-process ({len(segments)} segments en->{args.target}, glossary of {len(glossary)} terms)",
+          ["layout", "prompt tokens", "prompt eval (s)", "total (s)", "segments/s"], [
+              ["segment first (no reuse)", reuse["segment_first"]["prompt_tokens"], reuse["segment_first"]["prompt_eval_s"],
+               reuse["segment_first"]["seconds"], reuse["segment_first"]["segments_per_s"]],
+              ["shared prefix first", reuse["shared_prefix"]["prompt_tokens"], reuse["shared_prefix"]["prompt_eval_s"],
+               reuse["shared_prefix"]["seconds"], reuse["shared_prefix"]["segments_per_s"]],
+              ["prompt-eval time saved (%)", "", 100 * (reuse["prompt_eval_saving"] or 0), "", ""],
+          ])
+
+    import polars as pl
+
+    frame = pl.DataFrame({"text": segments})
+    results = []
+    with kit.load_model(cache=False, log=False) as model, timer() as local:
+        translate_frame(frame, "text", model=model, target=args.target, source="en", glossary=glossary,
+                        back_translate=False, progress=False)
+    results.append(["in-process", local(), len(segments) / local()])
+    with serve.start(parallel=args.parallel, n_ctx=2048) as server:
+        with kit.load_model(url=server.url, cache=False, log=False) as remote, timer() as served:
+            translate_frame(frame, "text", model=remote, target=args.target, source="en", glossary=glossary,
+                            back_translate=False, progress=False)
+    results.append([f"llama-server ({args.parallel} slots, concurrent rows)", served(), len(segments) / served()])
+    table(f"Batch translation throughput ({len(segments)} segments en->{args.target}, no back-translation)",
+          ["backend", "seconds", "segments/s"], results)
+
+
+if __name__ == "__main__":
+    main()
