@@ -13,7 +13,8 @@ DATASET = Path(__file__).resolve().parents[1] / "datasets" / "translation"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--segments", type=int, default=12)
+    parser.add_argument("--segments", type=int, default=12, help="segments for the prefix-reuse measurement")
+    parser.add_argument("--batch-segments", type=int, default=40, help="segments for the throughput measurement")
     parser.add_argument("--target", default="cy")
     parser.add_argument("--parallel", type=int, default=4)
     args = parser.parse_args()
@@ -39,18 +40,19 @@ def main() -> None:
 
     import polars as pl
 
-    frame = pl.DataFrame({"text": segments})
+    batch = [r["en"] for r in rows[: args.batch_segments]]
+    frame = pl.DataFrame({"text": batch})
     results = []
     with kit.load_model(cache=False, log=False) as model, timer() as local:
         translate_frame(frame, "text", model=model, target=args.target, source="en", glossary=glossary,
                         back_translate=False, progress=False)
-    results.append(["in-process", local(), len(segments) / local()])
+    results.append(["in-process", local(), len(batch) / local()])
     with serve.start(parallel=args.parallel, n_ctx=2048) as server:
         with kit.load_model(url=server.url, cache=False, log=False) as remote, timer() as served:
             translate_frame(frame, "text", model=remote, target=args.target, source="en", glossary=glossary,
                             back_translate=False, progress=False)
-    results.append([f"llama-server ({args.parallel} slots, concurrent rows)", served(), len(segments) / served()])
-    table(f"Batch translation throughput ({len(segments)} segments en->{args.target}, no back-translation)",
+    results.append([f"llama-server ({args.parallel} slots, concurrent rows)", served(), len(batch) / served()])
+    table(f"Batch translation throughput ({len(batch)} segments en->{args.target}, no back-translation)",
           ["backend", "seconds", "segments/s"], results)
 
 

@@ -78,15 +78,10 @@ def cmd_models_verify(args) -> int:
 def cmd_build_server(args) -> int:
     from kit import native
 
-    def show(line: str) -> None:
-        pct = native.progress_percent(line)
-        if pct is not None:
-            print(f"\rBuilding llama.cpp tools: {pct:3d}%", end="", flush=True)
-
     print(f"Building llama-server and llama-bench (llama-cpp-python {native.llama_cpp_version()}, "
           f"flags: {native.cmake_flags()})")
-    bin_dir = native.build(args.sdist, on_line=show)
-    print(f"\nBuilt into {bin_dir}")
+    bin_dir = native.build(args.sdist, on_line=native.progress_printer("Building llama.cpp tools"))
+    print(f"Built into {bin_dir}")
     return 0
 
 

@@ -128,3 +128,16 @@ def progress_percent(line: str) -> int | None:
     """The percentage in a CMake build line like ``[ 42%] Building CXX object ...``."""
     match = re.match(r"\[\s*(\d+)%\]", line)
     return int(match.group(1)) if match else None
+
+
+def progress_printer(label: str) -> Callable[[str], None]:
+    """An ``on_line`` callback for :func:`build` that shows ``label: NN%`` on one line, as it changes."""
+    shown = {"pct": None}
+
+    def show(line: str) -> None:
+        pct = progress_percent(line)
+        if pct is not None and pct != shown["pct"]:
+            shown["pct"] = pct
+            print(f"\r{label}: {pct:3d}%", end="" if pct < 100 else "\n", flush=True)
+
+    return show

@@ -121,12 +121,7 @@ def serve_forever(model: str | None = None, *, host: str = "127.0.0.1", port: in
                   n_ctx: int | None = None, threads: int | None = None) -> int:
     """Run the server in the foreground until Ctrl-C (what ``kit serve`` does)."""
 
-    def show(line: str) -> None:
-        pct = native.progress_percent(line)
-        if pct is not None:
-            print(f"\rBuilding llama-server (first use): {pct:3d}%", end="", flush=True)
-
-    server_binary(build_if_missing=True, on_line=show)
+    server_binary(build_if_missing=True, on_line=native.progress_printer("Building llama-server (first use)"))
     with start(model, host=host, port=port, parallel=parallel, n_ctx=n_ctx, threads=threads) as server:
         print(f"llama-server is ready at {server.url} ({parallel} parallel slots, model {server.model_path.name}).")
         print(f"Use it from Python with kit.load_model(url={server.url!r}) or export KIT_SERVER_URL={server.url}")

@@ -106,6 +106,11 @@ def test_unknown_generation_setting(model):
         model.chat("hi", temprature=0.5)
 
 
+def test_unknown_load_option():
+    with pytest.raises(kit.KitError, match="Unknown option.*n_ctxx"):
+        kit.load_model(n_ctxx=100)
+
+
 def test_sampling_settings_are_honoured(model):
     hot = {model.chat("Invent a name for a library.", temperature=1.5, seed=s, max_tokens=12) for s in range(4)}
     assert len(hot) > 1  # different seeds at high temperature give different text

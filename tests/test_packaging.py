@@ -56,9 +56,16 @@ def test_notebooks_are_committed_without_outputs():
 
 
 def test_every_notebook_has_a_parameters_cell_papermill_can_read():
+    """Every line of the parameters cell must be readable, or `kit run -p` cannot set it."""
+    import json
+
     import papermill
 
     for path in ROOT.joinpath("notebooks").rglob("*.ipynb"):
         if ".ipynb_checkpoints" in path.parts:
             continue
-        assert papermill.inspect_notebook(str(path)), f"{path} has no readable parameters cell"
+        cells = [c for c in json.loads(path.read_text())["cells"] if "parameters" in c["metadata"].get("tags", [])]
+        assert len(cells) == 1, f"{path} needs exactly one cell tagged parameters"
+        assigned = [line.split(":")[0].split("=")[0].strip() for line in "".join(cells[0]["source"]).splitlines()
+                    if line.strip() and not line.lstrip().startswith("#")]
+        assert list(papermill.inspect_notebook(str(path))) == assigned, f"{path}: papermill cannot read every line"
