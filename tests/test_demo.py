@@ -144,7 +144,7 @@ def test_the_translate_notebook_is_thin_and_commit_ready():
     assert parameters.metadata.get("tags") == ["parameters"]
     lines = parameters.source.splitlines()
     assert [line.split(":")[0] for line in lines] == ["model", "confidential", "default_target"]
-    assert all(re.match(r"^\w+: [\w |]+ = .+  # .+$", line) for line in lines), lines
+    assert all(re.match(r"^\w+: (\"[\w\[\]]+\"|\w+) = .+  # .+$", line) for line in lines), lines
     assert "translate_app(" in app.source
     for cell in nb.cells[1:]:
         assert cell.outputs == [] and cell.execution_count is None
