@@ -39,11 +39,7 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, url: str | None
         cache, log: turn the response cache / run log off (also ``KIT_CACHE=off``, ``KIT_LOG=off``).
         **gen: default generation settings (temperature, max_tokens, seed, ...).
     """
-    unknown = set(gen) - set(Settings.__dataclass_fields__)
-    if unknown:
-        raise ConfigError(f"Unknown option(s) for load_model: {', '.join(sorted(unknown))}. Generation settings are: "
-                          f"{', '.join(Settings.__dataclass_fields__)}; see help(kit.load_model).")
-    settings = Settings(**gen)
+    settings = Settings().updated(gen, what="option(s) for load_model")
     use_cache = response_cache.enabled_by_env() if cache is None else cache
     use_log = runlog.enabled_by_env() if log is None else log
     if url is None and name_or_path is None:

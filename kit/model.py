@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from kit import chunking, privacy, schemas
@@ -119,15 +119,7 @@ class Model:
 
     # -- helpers -----------------------------------------------------------------------------
     def _settings(self, gen: dict[str, Any]) -> Settings:
-        unknown = set(gen) - set(Settings.__dataclass_fields__)
-        if unknown:
-            raise KitError(
-                f"Unknown generation setting(s): {', '.join(sorted(unknown))}. "
-                f"Valid ones: {', '.join(Settings.__dataclass_fields__)}."
-            )
-        if "stop" in gen:
-            gen = {**gen, "stop": tuple([gen["stop"]] if isinstance(gen["stop"], str) else gen["stop"])}
-        return replace(self.settings, **gen)
+        return self.settings.updated(gen)
 
     def count_tokens(self, text: str) -> int:
         """How many tokens ``text`` is for this model."""

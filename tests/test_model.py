@@ -111,6 +111,11 @@ def test_unknown_load_option():
         kit.load_model(n_ctxx=100)
 
 
+def test_load_time_settings_are_normalised_like_call_time_ones():
+    with kit.load_model(stop="</text>", cache=False, log=False) as loaded:
+        assert loaded.settings.stop == ("</text>",)
+
+
 def test_sampling_settings_are_honoured(model):
     hot = {model.chat("Invent a name for a library.", temperature=1.5, seed=s, max_tokens=12) for s in range(4)}
     assert len(hot) > 1  # different seeds at high temperature give different text

@@ -30,6 +30,20 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         return {**self.sampling(), "stop": list(self.stop)}
 
+    def updated(self, gen: dict[str, Any], what: str = "generation setting(s)") -> Settings:
+        """A copy with ``gen`` applied: unknown names are refused, and a single ``stop`` string becomes a tuple."""
+        from dataclasses import replace
+
+        from kit.errors import ConfigError
+
+        unknown = sorted(set(gen) - set(Settings.__dataclass_fields__))
+        if unknown:
+            raise ConfigError(f"Unknown {what}: {', '.join(unknown)}. "
+                              f"Valid generation settings: {', '.join(Settings.__dataclass_fields__)}.")
+        if "stop" in gen:
+            gen = {**gen, "stop": tuple([gen["stop"]] if isinstance(gen["stop"], str) else gen["stop"])}
+        return replace(self, **gen)
+
 
 @dataclass(frozen=True)
 class Completion:
