@@ -1,0 +1,37 @@
+"""Evaluate planning extraction on the project's labels: parsers only, model only, hybrid (prints a table)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    import polars as pl
+
+    import kit
+    from kit.planning.evaluate import evaluate, load_labels
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--limit", type=int, default=None, help="label rows to use (default all)")
+    parser.add_argument("--methods", default="parsers,model,hybrid")
+    args = parser.parse_args()
+    methods = tuple(args.methods.split(","))
+    model = kit.load_model(log=False) if set(methods) - {"parsers"} else None
+    pl.Config.set_tbl_rows(100)
+    pl.Config.set_tbl_cols(12)
+    pl.Config.set_tbl_width_chars(220)
+    for split in ("tuning", "held-out"):
+        labels = load_labels(ROOT / "datasets/planning/labels.jsonl", split=split)[: args.limit]
+        started = time.perf_counter()
+        table = evaluate(model, labels, methods=methods, progress=True)
+        print(f"\n{split}: {len(labels)} labelled applications, methods {methods}, "
+              f"{time.perf_counter() - started:.0f} s")
+        print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Extract a checked :class:`PlanningRecord` from a planning description: parsers, the model, or both.
+
+``hybrid`` (the default) trusts the deterministic parsers where they find something and asks the model,
+grammar-constrained, for the rest; when they disagree the parser's value is kept and the field flagged.
+Every value carries evidence: a span of the description or address, checked verbatim with kit.grounding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kit.errors import KitError
+from kit.grounding import is_verbatim, locate
+from kit.planning import inputs, parsers, places, rules
+from kit.planning.modelfields import ModelFields, prompt
+from kit.planning.numbers import NUMBER_RE, to_int
+from kit.planning.record import FIELDS, Evidence, PlanningRecord
+
+METHODS = ("hybrid", "parsers", "model")
+
+
+class _Draft:
+    """Values, evidence, methods and flags gathered before the record is built."""
+
+    def __init__(self, description: str, address: str | None):
+        self.texts = {"description": description, "address": address or ""}
+        self.values: dict[str, Any] = {}
+        self.evidence: dict[str, list[Evidence]] = {}
+        self.method: dict[str, str] = {name: "none" for name in FIELDS}
+        self.flags: list[str] = []
+
+    def set(self, field: str, value: Any, spans, source: str, method: str) -> None:
+        text = self.texts[source]
+        self.values[field] = value
+        self.evidence[field] = [Evidence(field=field, text=text[s:e], start=s, end=e, source=source) for s, e in spans]
+        self.method[field] = method
+
+    def quote(self, field: str, value: Any, quote: str | None, method: str = "model") -> bool:
+        """Keep a model value only when its quote is verbatim in the description or address."""
+        for source in ("description", "address"):
+            span = locate(quote or "", self.texts[source], ignore_case=True)
+            if span is not None:
+                self.set(field, value, [(span.start, span.end)], source, method)
+                return True
+        self.flags.append(f"{field}: the model said {value!r} quoting {quote!r}, which is not in the text; not kept")
+        return False
+
+
+def _parse(draft: _Draft, reference: str | None) -> dict[str, parsers.Found]:
+    description, address = draft.texts["description"], draft.texts["address"]
+    found = {
+        "related_references": parsers.find_references(description, own=parsers.normalise_reference(reference or "")),
+        "registered_building_number": parsers.find_registered_building(description),
+        "retrospective": parsers.find_retrospective(description),
+        "dwellings": parsers.find_dwellings(description),
+        "storeys": parsers.find_storeys(description),
+    }
+    dwellings = found["dwellings"]
+    found["works"] = rules.find_works(description, dwellings.created > 0, dwellings.spans)
+    found["application_type"] = rules.find_type(description, found["works"].value)
+    if dwellings.note:
+        draft.flags.append(f"dwellings: {dwellings.note}")
+    return found
+
+
+def _place(draft: _Draft, field: str) -> None:
+    """Postcode and settlement from the address, else from the description."""
+    for source in ("address", "description"):
+        text = draft.texts[source]
+        if field == "postcode":
+            value, span = parsers.find_postcode(text)
+            spans = [span] if span else []
+        else:
+            hit = places.find_settlement(text)
+            value, spans = hit.value, list(hit.spans)
+        if value is not None:
+            draft.set(field, value, spans, source, "parser")
+            return
+
+
+def _apply_parsers(draft: _Draft, found: dict[str, parsers.Found], fields) -> None:
+    for field in fields:
+        if field in ("postcode", "settlement"):
+            _place(draft, field)
+            continue
+        hit = found[field]
+        if field == "retrospective" or hit.spans:
+            draft.set(field, hit.value, hit.spans, "description", "parser" if hit.spans else "none")
+
+
+def _number_quote(quote: str | None, value: int) -> bool:
+    """True when the quote states ``value`` (as digits or words)."""
+    return any(to_int(m.group(0)) == value for m in NUMBER_RE.finditer(quote or ""))
+
+
+def _apply_model(draft: _Draft, answer: ModelFields, found: dict[str, parsers.Found] | None) -> None:
+    """Model values for the fields the parsers left empty; disagreements with a parser are flagged."""
+    said = {"application_type": answer.application_type, "dwellings": answer.dwellings, "storeys": answer.storeys,
+            "retrospective": answer.retrospective, "settlement": answer.settlement or None,
+            "works": sorted({w.kind for w in answer.works})}
+    for field, value in said.items():
+        parsed = draft.values.get(field) if draft.method[field] == "parser" else None
+        if parsed is not None and parsed != [] and not (field == "application_type" and found
+                                                         and found[field].note):
+            if field == "works" and set(value) - set(parsed):
+                draft.flags.append(f"works: the model also said {sorted(set(value) - set(parsed))} but the parsers "
+                                   f"found {parsed} in the text; kept the parsers' list")
+            elif field != "works" and value != parsed and value is not None:
+                shown = draft.evidence[field][0].text if draft.evidence.get(field) else parsed
+                draft.flags.append(f"{field}: the model said {value!r} but the text says {shown!r}; kept {parsed!r}")
+            continue
+        if field == "retrospective":
+            if value:
+                why = "the text has no retrospective wording" if found else "it gave no words to show it"
+                draft.flags.append(f"retrospective: the model said yes but {why}; kept no")
+            draft.values.setdefault("retrospective", False)
+            continue
+        if value is None or value == []:
+            continue
+        if field in ("dwellings", "storeys"):
+            quote = answer.dwellings_quote if field == "dwellings" else answer.storeys_quote
+            if _number_quote(quote, value) or value == 0:
+                draft.quote(field, value, quote)
+            else:
+                draft.flags.append(f"{field}: the model said {value} but its quote {quote!r} does not state it; "
+                                   "not kept")
+        elif field == "application_type":
+            if not draft.quote(field, value, answer.type_quote) and found:
+                _apply_parsers(draft, found, ["application_type"])
+        elif field == "settlement":
+            draft.quote(field, value, value)
+        elif field == "works":
+            kept, evidence = [], []
+            for work in answer.works:
+                if work.kind not in kept and draft.quote("works", [work.kind], work.quote):
+                    kept.append(work.kind)
+                    evidence.extend(draft.evidence["works"])
+            if kept:
+                draft.values["works"], draft.evidence["works"] = kept, evidence
+
+
+def _ask(model, description: str, address: str | None, draft: _Draft, strict: bool) -> ModelFields | None:
+    size = inputs.too_long(model, description)
+    if size is not None:
+        message = (f"The description is {size} tokens (~{len(description):,} characters); the model reads at most "
+                   f"{inputs.MAX_MODEL_TOKENS} tokens for one application. A planning description is a sentence or "
+                   "two: pass the proposal text, or split the document with model.chunk() and extract each part.")
+        if strict:
+            raise inputs.PlanningInputError(message)
+        draft.flags.append(f"size: {message} The model was not asked; every value here is from the parsers.")
+        return None
+    try:
+        answer = model.json(prompt(description, address), ModelFields, max_tokens=320)
+        return answer if isinstance(answer, ModelFields) else ModelFields.model_validate(answer)
+    except (KitError, ValueError) as exc:
+        if strict:
+            raise
+        draft.flags.append(f"model: no usable answer ({str(exc).splitlines()[0]}); parser values kept")
+        return None
+
+
+def extract(model, description: str, address: str | None = None, *, reference: str | None = None,
+            method: str = "hybrid") -> PlanningRecord:
+    """Fields of one planning application with verbatim evidence; ``model`` may be None for ``method="parsers"``.
+
+    Raises:
+        PlanningInputError: an empty description, an unknown method, a missing model, or (method="model")
+            a description too long for the model.
+    """
+    description = inputs.check_description(description)
+    if method not in METHODS:
+        raise inputs.PlanningInputError(f"Unknown method {method!r}; use one of {', '.join(METHODS)}.")
+    if model is None and method != "parsers":
+        raise inputs.PlanningInputError(f"method={method!r} needs a model: extract(model, ...), or use "
+                                        "method='parsers' to run without one.")
+    address = address if isinstance(address, str) and address.strip() else None
+    draft = _Draft(description, address)
+    draft.flags.extend(inputs.notes(description, address))
+    found = _parse(draft, reference) if method != "model" else None  # method="model": no parser at all
+    if found is not None:
+        _apply_parsers(draft, found, FIELDS)
+    if method in ("hybrid", "model"):
+        answer = _ask(model, description, address, draft, strict=method == "model")
+        if answer is not None:
+            _apply_model(draft, answer, found)
+    draft.values.setdefault("retrospective", False)
+    _verify(draft)
+    return PlanningRecord(reference=reference, description=description, address=address,
+                          **{k: v for k, v in draft.values.items() if k in FIELDS},
+                          evidence=draft.evidence, method=draft.method, flags=draft.flags)
+
+
+def _verify(draft: _Draft) -> None:
+    """Every evidence span must be the source's own text and verbatim by kit.grounding; else the value goes."""
+    for field, spans in list(draft.evidence.items()):
+        good = [e for e in spans if draft.texts[e.source][e.start:e.end] == e.text
+                and is_verbatim(e.text, draft.texts[e.source])]
+        if len(good) != len(spans) or (not good and draft.values.get(field) not in (None, False, [])):
+            draft.flags.append(f"{field}: its evidence is not verbatim in the text; value dropped")
+            draft.values.pop(field, None)
+            draft.evidence.pop(field, None)
+            draft.method[field] = "none"

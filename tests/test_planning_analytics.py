@@ -1,0 +1,66 @@
+"""Analytics: counts, approval rates, appeals and the housing pipeline, on small tables and on the real lists."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+import polars as pl
+import pytest
+
+import kit.planning as planning
+from kit.planning import analytics
+from tests.test_planning_loader import SHARED, needs_shared
+
+matplotlib.use("Agg")
+
+FRAME = pl.DataFrame({
+    "year": [2016, 2016, 2016, 2017, 2017, 2017, 2017],
+    "application_type": ["B", "B", "A", "B", "REM", "C", "LAW"],
+    "decision": ["permitted", "refused", "permitted", "permitted", "permitted", "withdrawn", "not lawful"],
+    "determining_body": ["Committee", "Officer", "Officer", "Committee", "Officer", "Officer", "Officer"],
+    "dwellings": [10, 5, 3, 0, 3, 1, None],
+})
+
+
+def test_approval_rates_leave_out_withdrawn():
+    rates = analytics.approval_rates(FRAME)
+    b = rates.filter(pl.col("application_type") == "B").row(0, named=True)
+    assert (b["decided"], b["granted"], b["approval_rate"]) == (3, 2, pytest.approx(0.667))
+    assert "C" not in rates["application_type"].to_list()  # withdrawn: not a decision
+    assert rates.filter(pl.col("application_type") == "LAW")["approval_rate"].to_list() == [0.0]
+    by_body = analytics.approval_rates(FRAME, "determining_body")
+    assert dict(zip(by_body["determining_body"], by_body["approval_rate"])) == {"Committee": 1.0, "Officer": 0.5}
+
+
+def test_housing_pipeline_counts_permitted_and_keeps_outline_apart():
+    pipeline = analytics.housing_pipeline(FRAME)
+    assert pipeline.to_dicts() == [
+        {"year": 2016, "net_dwellings": 10, "applications_adding_homes": 1, "outline_or_reserved_dwellings": 3},
+        {"year": 2017, "net_dwellings": 0, "applications_adding_homes": 0, "outline_or_reserved_dwellings": 3},
+    ]
+    ax = analytics.plot_pipeline(pipeline)
+    assert len(ax.patches) == 4
+
+
+def test_counts_by_year_type_decision():
+    table = analytics.by_year_type_decision(FRAME)
+    assert table["applications"].sum() == FRAME.height and table.columns == ["year", "application_type", "decision",
+                                                                            "applications"]
+
+
+@needs_shared
+def test_real_lists_pipeline_and_appeals():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = planning.load_applications(SHARED)
+    extracted = planning.extract_frame(None, df, method="parsers", progress=False)
+    pipeline = analytics.housing_pipeline(extracted)
+    assert pipeline["year"].to_list() == [2016, 2017, 2018]
+    assert (pipeline["net_dwellings"] > 100).all()
+    outcomes = analytics.appeal_outcomes(planning.load_appeals(SHARED))
+    assert set(outcomes["appeal_decision"]) >= {"allowed", "dismissed", "withdrawn"}
+    from kit.planning.evaluate import type_confusion
+
+    matrix, accuracy = type_confusion(extracted)
+    assert accuracy > 0.9 and int(matrix.select(pl.exclude("suffix")).sum_horizontal().sum()) == 4015
