@@ -58,7 +58,15 @@ class ResponseCache:
         return row
 
     def put(self, key: str, model_sha256: str, response: str, prompt_tokens: int, completion_tokens: int) -> None:
-        """Store a response (replacing any older one under the same key)."""
+        """Store a response (replacing any older one under the same key).
+
+        A response holding personal data is not stored while redaction is on (``KIT_REDACT``): the cache
+        keeps only a hash of the prompt, but the response is kept as text. Returns without storing then.
+        """
+        from kit.redaction import contains_personal_data, enabled
+
+        if enabled() and contains_personal_data(response):
+            return
         with self._connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)",

@@ -37,9 +37,32 @@ _redactor: Redactor | None = None
 
 
 def set_redactor(redactor: Redactor | None) -> None:
-    """Install a function applied to every prompt and response before they are written to the log."""
+    """Install a function applied to every prompt and response before they are written to the log.
+
+    ``None`` restores the default: :func:`kit.redaction.scrub` (UK personal data replaced by placeholders),
+    unless ``KIT_REDACT=off`` turns redaction off.
+    """
     global _redactor
     _redactor = redactor
+
+
+def _active_redactor() -> Redactor | None:
+    if _redactor is not None:
+        return _redactor
+    from kit.redaction import enabled, scrub
+
+    return scrub if enabled() else None
+
+
+def _redact_value(value: Any, redactor: Redactor) -> Any:
+    """Apply ``redactor`` to every string inside messages (before JSON encoding, so escapes don't hide names)."""
+    if isinstance(value, str):
+        return redactor(value)
+    if isinstance(value, list):
+        return [_redact_value(item, redactor) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact_value(item, redactor) for key, item in value.items()}
+    return value
 
 
 def enabled_by_env() -> bool:
@@ -75,14 +98,15 @@ class RunLog:
         store.create_private(self.path, _SCHEMA)
 
     def write(self, record: CallRecord) -> None:
-        """Write one call; in confidential mode the prompt and response are never stored."""
-        prompt = None if record.confidential else json.dumps(record.prompt, ensure_ascii=False)
+        """Write one call, personal data redacted; in confidential mode the prompt and response are never stored."""
+        redactor = None if record.confidential else _active_redactor()
+        raw_prompt = _redact_value(record.prompt, redactor) if redactor else record.prompt
+        prompt = None if record.confidential else json.dumps(raw_prompt, ensure_ascii=False)
         response = None if record.confidential else record.response
         error = record.error
-        if _redactor is not None and not record.confidential:
-            prompt = _redactor(prompt) if prompt is not None else None
-            response = _redactor(response) if response is not None else None
-            error = _redactor(error) if error is not None else None
+        if redactor is not None:
+            response = redactor(response) if response is not None else None
+            error = redactor(error) if error is not None else None
         if record.confidential and error:
             error = error.split(":", 1)[0]  # the error's kind only: its text may quote the input
         with store.connect(self.path) as db:

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUTS = ROOT / "test-outputs"
 
 
-_KIT_VARS = ("KIT_MODEL", "KIT_SERVER_URL", "KIT_CACHE", "KIT_LOG", "KIT_N_CTX")
+_KIT_VARS = ("KIT_MODEL", "KIT_SERVER_URL", "KIT_CACHE", "KIT_LOG", "KIT_N_CTX", "KIT_REDACT")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -87,7 +87,7 @@ def isolated_env(home: Path):
         patch.setenv("KIT_OUTPUTS", str(home / "outputs"))
         patch.setenv("IPYTHONDIR", str(home / "ipython"))
         patch.setenv("JUPYTER_DATA_DIR", str(home / "jupyter"))
-        for name in ("KIT_MODEL", "KIT_SERVER_URL", "KIT_CACHE", "KIT_LOG", "KIT_N_CTX", "KIT_APPS_DIR"):
+        for name in ("KIT_MODEL", "KIT_SERVER_URL", "KIT_CACHE", "KIT_LOG", "KIT_N_CTX", "KIT_APPS_DIR", "KIT_REDACT"):
             patch.delenv(name, raising=False)
         yield
 

@@ -1,0 +1,108 @@
+"""Precision and recall of :mod:`kit.redaction` per entity type on a labelled set (JSONL of texts and spans)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from kit.errors import InputError
+
+Span = tuple[int, int, str]  # start, end, type
+
+
+def load_labelled(path: str | Path) -> list[dict]:
+    """Records ``{"id", "text", "entities": [{"start", "end", "type"}]}`` from a JSONL file."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"No labelled redaction set at {path}. Build it with "
+                         "datasets/admin/redaction/make_redaction_set.py.")
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            for e in record["entities"]:
+                assert record["text"][e["start"]:e["end"]], "empty span"
+        except (ValueError, KeyError, TypeError, AssertionError) as exc:
+            raise InputError(f"{path} line {number} is not a labelled record ({exc}). "
+                             'Each line needs "text" and "entities" with start, end and type.') from None
+        records.append(record)
+    return records
+
+
+def _predict_default(text: str) -> list[Span]:
+    from kit.redaction import find
+
+    return [(e.start, e.end, e.type) for e in find(text)]
+
+
+def _match(gold: list[Span], pred: list[Span], strict: bool) -> tuple[set[int], set[int]]:
+    """Indexes of gold and predicted spans that match (same type; exact offsets, or any overlap)."""
+    gold_hit, pred_hit = set(), set()
+    for i, (gs, ge, gt) in enumerate(gold):
+        for j, (ps, pe, pt) in enumerate(pred):
+            if gt != pt or j in pred_hit:
+                continue
+            if (gs, ge) == (ps, pe) if strict else (ps < ge and gs < pe):
+                gold_hit.add(i)
+                pred_hit.add(j)
+                break
+    return gold_hit, pred_hit
+
+
+def evaluate(records: Iterable[dict], predict: Callable[[str], list[Span]] | None = None, *,
+             strict: bool = False):
+    """Precision, recall and F1 per entity type (polars DataFrame, one row per type plus ``ALL``).
+
+    A prediction counts when it has the gold span's type and overlaps it (``strict=True``: same offsets).
+    ``predict`` maps a text to ``(start, end, type)`` spans; the default is :func:`kit.redaction.find`.
+    """
+    import polars as pl
+
+    predict = predict or _predict_default
+    counts: dict[str, list[int]] = {}  # type -> [true positives, gold, predicted, gold found]
+    for record in records:
+        gold = [(e["start"], e["end"], e["type"]) for e in record["entities"]]
+        pred = list(predict(record["text"]))
+        gold_hit, pred_hit = _match(gold, pred, strict)
+        for i, (_, _, kind) in enumerate(gold):
+            row = counts.setdefault(kind, [0, 0, 0, 0])
+            row[1] += 1
+            row[3] += i in gold_hit
+        for j, (_, _, kind) in enumerate(pred):
+            row = counts.setdefault(kind, [0, 0, 0, 0])
+            row[2] += 1
+            row[0] += j in pred_hit
+    rows = []
+    total = [0, 0, 0, 0]
+    for kind, (tp, n_gold, n_pred, found) in sorted(counts.items()):
+        total = [a + b for a, b in zip(total, (tp, n_gold, n_pred, found))]
+        rows.append(_row(kind, tp, n_gold, n_pred, found))
+    rows.append(_row("ALL", *total))
+    return pl.DataFrame(rows)
+
+
+def _row(kind: str, tp: int, n_gold: int, n_pred: int, found: int) -> dict:
+    precision = tp / n_pred if n_pred else None
+    recall = found / n_gold if n_gold else None
+    f1 = (2 * precision * recall / (precision + recall)
+          if precision is not None and recall is not None and precision + recall else None)
+    return {"type": kind, "gold": n_gold, "predicted": n_pred, "precision": precision, "recall": recall, "f1": f1}
+
+
+def errors(records: Iterable[dict], predict: Callable[[str], list[Span]] | None = None) -> list[dict]:
+    """Every missed gold span and every spurious prediction (overlap matching), for reading the failures."""
+    predict = predict or _predict_default
+    out = []
+    for record in records:
+        text = record["text"]
+        gold = [(e["start"], e["end"], e["type"]) for e in record["entities"]]
+        pred = list(predict(text))
+        gold_hit, pred_hit = _match(gold, pred, strict=False)
+        out += [{"id": record.get("id"), "kind": "missed", "type": t, "text": text[s:e]}
+                for i, (s, e, t) in enumerate(gold) if i not in gold_hit]
+        out += [{"id": record.get("id"), "kind": "spurious", "type": t, "text": text[s:e]}
+                for j, (s, e, t) in enumerate(pred) if j not in pred_hit]
+    return out

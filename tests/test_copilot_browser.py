@@ -1,0 +1,128 @@
+"""The copilot app in Debian's Chromium, driven by Playwright against `kit.demo.start`, with the real model.
+
+An advisor asks a question holding a client's details; a supervisor is refused with a wrong passphrase,
+signs in with the right one and approves the draft; the advisor then sees the approved answer with the
+client's details put back. Any request that leaves 127.0.0.1 fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from test_demo import LOCAL_HOSTS, isolated_env
+
+import kit.demo
+from kit.admin import ApprovalQueue
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASS = "browser test passphrase"
+QUESTION = "Mrs Okafor (07700 900123) asks how much the garden waste subscription is."
+SECOND = 1000  # Playwright counts milliseconds
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium and Playwright, or a loud failure naming the install (a skip only if asked for)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("KIT_SKIP_BROWSER") == "1":
+            pytest.skip(f"KIT_SKIP_BROWSER=1 and no Chromium at {CHROMIUM}")
+        pytest.fail(f"The browser tests need Chromium at {CHROMIUM}: sudo apt-get install chromium", pytrace=False)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail("The browser tests need Playwright for Python: pip install -e '.[test]'.", pytrace=False)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    home = tmp_path_factory.mktemp("copilot-browser-home")
+    ApprovalQueue(home / "copilot" / "queue.sqlite").set_passphrase(PASS)  # the app's default queue
+    with isolated_env(home), kit.demo.start(log_path=home / "voila.log") as running:
+        running.home = home
+        yield running
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname in LOCAL_HOSTS
+
+
+def test_an_advisor_asks_a_supervisor_approves_the_advisor_sees_the_answer(chromium, demo, outputs_dir):
+    from playwright.sync_api import expect, sync_playwright
+
+    seen: list[str] = []
+    blocked: list[str] = []
+
+    def guard(route):
+        if _is_local(route.request.url):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 1400})
+            context.route("**/*", guard)
+            context.on("request", lambda request: seen.append(request.url))
+            page = context.new_page()
+            page.on("websocket", lambda socket: seen.append(socket.url))
+            page.goto(demo.app_url("copilot"))
+            app = page.locator(".kit-copilot-app")
+            advisor = app.locator(".kit-copilot-advisor")
+            advisor.locator("textarea").wait_for(timeout=120 * SECOND)
+
+            # The advisor asks; the real model drafts in the Voila kernel; nothing is shown until approved.
+            advisor.locator("textarea").fill(QUESTION)
+            advisor.get_by_role("button", name="Ask").click()
+            expect(advisor).to_contain_text("sent to a supervisor for approval", timeout=240 * SECOND)
+            row = advisor.locator("table.kit-copilot-items tr[data-item]").first
+            expect(row).to_have_attribute("data-status", "pending")
+            expect(row).to_contain_text("Okafor")
+            page.screenshot(path=str(outputs_dir / "copilot-advisor-asked.png"), full_page=True)
+
+            # The supervisor: a wrong passphrase is refused, the right one shows the redacted draft.
+            app.get_by_role("tab", name="Supervisor").click()
+            supervisor = app.locator(".kit-copilot-supervisor")
+            supervisor.locator(".widget-text", has_text="Your name").locator("input").fill("sam")
+            supervisor.locator("input[type=password]").fill("not the passphrase")
+            supervisor.get_by_role("button", name="Sign in").click()
+            expect(supervisor.locator(".kit-error")).to_contain_text("Wrong supervisor passphrase")
+            expect(supervisor.get_by_role("button", name="Approve", exact=True)).to_be_hidden()
+            supervisor.locator("input[type=password]").fill(PASS)
+            supervisor.get_by_role("button", name="Sign in").click()
+            expect(supervisor).to_contain_text("Signed in as sam")
+            draft = supervisor.locator(".kit-copilot-draft")
+            expect(draft).to_contain_text("[NAME_1]")
+            expect(draft).not_to_contain_text("Okafor")
+            page.screenshot(path=str(outputs_dir / "copilot-supervisor.png"), full_page=True)
+            supervisor.get_by_role("button", name="Approve", exact=True).click()
+            expect(supervisor).to_contain_text("approve recorded")
+
+            # Back to the advisor: the approved answer, with the client's name put back.
+            app.get_by_role("tab", name="Advisor").click()
+            advisor.get_by_role("button", name="Refresh answers").click()
+            expect(row).to_have_attribute("data-status", "approved")
+            expect(row.locator(".kit-copilot-answer")).not_to_be_empty()
+            expect(row).to_contain_text("Okafor")
+            page.screenshot(path=str(outputs_dir / "copilot-advisor-approved.png"), full_page=True)
+        finally:
+            browser.close()
+
+    outside = [url for url in seen if not _is_local(url)]
+    assert blocked == [] and outside == [], f"requests left 127.0.0.1: {blocked or outside}"
+    queue = ApprovalQueue(demo.home / "copilot" / "queue.sqlite")
+    boss = queue.supervisor("auditor", PASS)
+    assert [r["who"] for r in boss.refusals()] == ["sam"]  # the wrong passphrase was logged
+    assert [s.action for s in boss.history()] == ["submitted", "approved"]
+    shutil.copy(demo.log_path, outputs_dir / "copilot-voila.log")
