@@ -1,7 +1,9 @@
 """The demo as a stakeholder sees it: Debian's Chromium, driven by Playwright, against `kit.demo.start`.
 
-Opens the landing page, opens the translation app, translates a short letter with the real model in the
-Voila kernel, watches the progress, downloads the result, and fails on any request that leaves 127.0.0.1.
+Opens the landing page, opens the translation app, translates a short letter into Welsh with the real model
+in the Voila kernel, watches the progress of both passes, reads the table (a sentence the model cannot
+translate says so; every flag explains itself), downloads the result, and fails on any request that leaves
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ LETTER = """Dear Mr Khan,
 
 Thank you for your application. Your reference number is HB-2024-0193.
 
-Please send us a copy of your tenancy agreement by 14 June.
+Your bin collection day will change to Thursday from 5 January. Reference BC-7781.
 
 Yours sincerely,
 Housing Benefit Team"""
 
+# The embedded model answers this sentence into Welsh with nothing (issue 7): the table must say so.
+NOT_TRANSLATED = "Your bin collection day will change to Thursday from 5 January. Reference BC-7781."
 SECOND = 1000  # Playwright counts milliseconds
 
 
@@ -121,12 +125,12 @@ def test_a_stakeholder_translates_a_letter_offline(chromium, demo, outputs_dir, 
             panel.locator("textarea").wait_for(timeout=120 * SECOND)
             expect(page.locator("body")).not_to_contain_text("translate_app(")  # no code shown
             panel.locator("textarea").fill(LETTER)
-            panel.locator(".widget-dropdown", has_text="Into").locator("select").select_option(label="French")
+            panel.locator(".widget-dropdown", has_text="Into").locator("select").select_option(label="Welsh")
             # Record every progress label the page shows, however briefly.
             page.evaluate("""() => {
                 window.kitProgress = [];
                 new MutationObserver(() => {
-                    const match = document.body.innerText.match(/segment \\d+ of \\d+/);
+                    const match = document.body.innerText.match(/[A-Za-z ]+: segment \\d+ of \\d+ \\(pass \\d of \\d\\)/);
                     if (match && !window.kitProgress.includes(match[0])) window.kitProgress.push(match[0]);
                 }).observe(document.body, {subtree: true, childList: true, characterData: true});
             }""")
@@ -141,28 +145,53 @@ def test_a_stakeholder_translates_a_letter_offline(chromium, demo, outputs_dir, 
             table.wait_for(timeout=150 * SECOND)
             expect(panel.get_by_role("button", name="Translate", exact=True)).to_be_enabled()
             progress = page.evaluate("window.kitProgress")
-            assert progress, "the progress label never showed while translating"
+            assert any("Translating: segment" in label and "(pass 1 of 2)" in label for label in progress), progress
+            assert any("Checking by translating back: segment" in label and "(pass 2 of 2)" in label
+                       for label in progress), progress
 
             translations = table.locator("td.kit-translation")
-            assert translations.count() >= 3
-            assert any(text.strip() for text in translations.all_inner_texts())
-            assert translations.first.get_attribute("lang") == "fr"
-            assert translations.first.get_attribute("dir") == "ltr"  # (right-to-left: test_widgets_translate)
+            assert translations.count() >= 5
+            assert table.locator("td.kit-flags").count() == translations.count()
             expect(table.locator("td.kit-source").first).to_contain_text("Dear Mr Khan")
             expect(table).to_contain_text("HB-2024-0193")
-            assert table.locator("td.kit-flags").count() == translations.count()
+            real = table.locator("td.kit-translation:not(.kit-not-translated)")
+            assert real.count() >= 1 and any(text.strip() for text in real.all_inner_texts())
+            assert real.first.get_attribute("lang") == "cy"
+            assert real.first.get_attribute("dir") == "ltr"  # (right-to-left: test_widgets_translate)
+
+            # The sentence the model left empty: said plainly, not shown as if it were Welsh.
+            row = table.locator("tr", has=page.locator("td.kit-source", has_text=NOT_TRANSLATED))
+            cell = row.locator("td.kit-translation")
+            expect(cell).to_contain_text("Not translated — original kept")
+            expect(cell).to_contain_text("The model gave no answer.")
+            expect(cell).not_to_contain_text("Reference BC-7781")
+            checks = row.locator("td.kit-flags")
+            expect(checks.locator(".kit-flag")).to_have_text(["not translated"])  # no "missing 5" about shown text
+            assert "the original is kept" in checks.locator(".kit-flag").get_attribute("title")
+            # Every flag explains itself: a hover title, and a note that opens on a click.
+            for flag in table.locator(".kit-flag").all():
+                assert (flag.get_attribute("title") or "").strip(), flag.inner_text()
+            note = checks.locator("details.kit-flag-details")
+            expect(note.locator("li")).not_to_be_visible()
+            note.locator("summary").click()
+            expect(note.locator("li")).to_be_visible()
+            expect(note).to_contain_text("no usable translation of this segment")
             expect(panel.locator(".kit-message").first).to_contain_text(
                 re.compile(r"\d+ of \d+ segments? needs? review"))
+            expect(panel.locator(".kit-message").first).to_contain_text("not translated")
             page.screenshot(path=str(outputs_dir / "demo-translate.png"), full_page=True)
 
             with page.expect_download(timeout=30 * SECOND) as download_info:
                 panel.locator("a.kit-download").click()
             download = download_info.value
-            assert download.suggested_filename == "translation.fr.txt"
+            assert download.suggested_filename == "translation.cy.txt"
             saved = tmp_path / download.suggested_filename
             download.save_as(saved)
             text = saved.read_bytes().decode("utf-8")
             assert text.strip(), "the downloaded translation is empty"
+            # The original is kept where the translation failed, and listed for review at the end.
+            body, _, review = text.partition("Translation review (remove this section before sending)")
+            assert NOT_TRANSLATED in body and f"“{NOT_TRANSLATED}” — The model gave no answer." in review
         finally:
             browser.close()
 

@@ -112,21 +112,24 @@ def test_glossary_retry_that_succeeds_is_used():
 
 
 def test_flag_rules():
-    target = "cy"
-    echo, _, _ = quality.assess("Please bring proof of your address.", "Please bring proof of your address.",
-                                target=target, missing_protected=[], missing_terms=[], back_chrf=None)
-    assert "untranslated" in echo and "wrong_language:en" in echo
-    long, _, ratio = quality.assess("Pay now please.", "Talwch nawr os gwelwch yn dda " * 4, target=target,
-                                    missing_protected=[], missing_terms=[], back_chrf=None)
+    welsh = "Dewch â phrawf o'ch cyfeiriad gyda chi, os gwelwch yn dda."
+    source = "Please bring proof of your address."
+    assert quality.unusable(source, source, target="cy") == ("echo", "en")
+    assert quality.unusable(source, "", target="cy") == ("empty", None)
+    assert quality.unusable(source, "12 £5", target="cy")[0] == "empty"  # tokens only, no words
+    assert quality.unusable(source, "Merci de bien vouloir apporter un justificatif de domicile.",
+                            target="cy") == ("wrong_language", "fr")
+    assert quality.unusable(source, welsh, target="cy") == (None, "cy")
+    long, ratio = quality.assess("Pay now please.", "Talwch nawr os gwelwch yn dda " * 4, missing_protected=[],
+                                 missing_terms=[], back_chrf=None)
     assert "length_ratio" in long and ratio > quality.MAX_LENGTH_RATIO
-    low, detected, _ = quality.assess(
-        "Please bring proof of your address.", "Dewch â phrawf o'ch cyfeiriad gyda chi, os gwelwch yn dda.",
-        target=target, missing_protected=[], missing_terms=[], back_chrf=12.0)
-    assert low == ("low_backtranslation",) and detected == "cy"
-    good, _, _ = quality.assess(
-        "Please bring proof of your address.", "Dewch â phrawf o'ch cyfeiriad gyda chi, os gwelwch yn dda.",
-        target=target, missing_protected=[], missing_terms=[], back_chrf=55.0)
+    low, _ = quality.assess(source, welsh, missing_protected=[], missing_terms=[], back_chrf=12.0)
+    assert low == ("low_backtranslation",)
+    good, _ = quality.assess(source, welsh, missing_protected=[], missing_terms=[], back_chrf=55.0)
     assert good == ()
+    lost, _ = quality.assess(source, welsh, missing_protected=["5"], missing_terms=["Council Tax"],
+                             back_chrf=None, formatting_kept=False)
+    assert lost == ("protected_missing:5", "glossary_missing:Council Tax", "formatting_simplified")
     # A glossary term that rightly stays the same is not an echo.
     assert not quality.is_echo("Universal Credit", "Universal Credit", unchanged=("Universal Credit",))
 
@@ -287,7 +290,7 @@ def test_confidential_batch_state_holds_no_names_or_text(tmp_path):
                         output_dir=tmp_path / "out", back_translate=False, progress=False)
     state = json.loads((tmp_path / "out" / "translation_state.json").read_text(encoding="utf-8"))
     (record,) = state["done"].values()
-    assert set(record) == {"segments", "flagged"}
+    assert set(record) == {"segments", "flagged", "not_translated"}
 
 
 def test_translate_frame_adds_columns():
@@ -305,13 +308,13 @@ def test_segments_run_concurrently_on_a_parallel_model_in_order_and_confidential
 
     def answer(messages):
         seen.append(privacy.is_confidential())
-        return data_block(messages).upper()
+        return data_block(messages).replace("Line number", "Llinell rhif")
 
     model = FakeModel(replies=answer, parallel=4)
     text = "\n".join(f"Line number {word}." for word in ("one", "two", "three", "four", "five", "six"))
     with privacy.confidential():
         result = translate(model, text, target="cy", source="en", back_translate=False)
-    assert result.text == text.upper()
+    assert result.text == text.replace("Line number", "Llinell rhif")
     assert seen == [True] * 6
 
 

@@ -6,6 +6,7 @@ import io
 
 from kit.translate.docx_io import read_docx, write_docx
 from kit.translate.evaluate import default_dataset_dir
+from kit.translate.inline import SWITCH_BASE, strip_switches
 from kit.translate.segments import join_pieces, parse_markdown, parse_text, split_unit
 
 MARKDOWN = """# Council Tax Notice 2025/26
@@ -123,7 +124,9 @@ def _sample_docx() -> bytes:
 
 def test_docx_units_in_order_with_kinds():
     doc = read_docx(_sample_docx())
-    assert [(u.kind, u.text) for u in doc.units] == [
+    # The bold amount is marked by format switches: format 1 (bold) from here, format 0 (the main one) again.
+    assert doc.units[1].text == f"Your bill is {chr(SWITCH_BASE + 1)}£1,842.60{chr(SWITCH_BASE)} this year."
+    assert [(u.kind, strip_switches(u.text)) for u in doc.units] == [
         ("heading", "Council Tax Notice"),
         ("paragraph", "Your bill is £1,842.60 this year."),
         ("list_item", "Pay by Direct Debit."),
@@ -149,9 +152,11 @@ def test_docx_round_trip_keeps_styles_order_and_cells():
     ]
     cells = [cell.text for row in again.tables[0].rows for cell in row.cells]
     assert cells == ["T3 Due date", "T4 Amount", "T5 01/04/2025", "T6 £184.26"]
-    first = again.paragraphs[1]
-    assert first.runs[0].bold is None and first.runs[0].text.startswith("T1")  # text went into the first run
-    assert [r.text for r in first.runs[1:]] == ["", ""]
+    first = again.paragraphs[1]  # its runs' formats are kept: the amount is still bold
+    assert [(r.text, r.bold) for r in first.runs] == [("T1 Your bill is ", None), ("£1,842.60", True),
+                                                      (" this year.", None)]
+    heading = again.paragraphs[0]
+    assert heading.runs[0].text == "T0 Council Tax Notice"  # one format: the text goes into the first run
     assert first._p.pPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}bidi") is not None
     assert again.core_properties.language == "ar"
     assert [(u.kind, u.text) for u in read_docx(data).units] == [(u.kind, t) for u, t in zip(doc.units, translations)]

@@ -84,6 +84,43 @@ def test_download_link_holds_the_document_in_its_input_format():
     assert translate_view.output_filename(_result([], fmt="markdown"), "notes.md") == "notes.cy.md"
 
 
+def test_a_segment_not_translated_says_so_instead_of_posing_as_a_translation():
+    source = "Your bin collection day will change to Thursday from 5 January. Reference BC-7781."
+    segments = [
+        _segment(0, source, source, ("not_translated:empty",), back_translation_chrf=None, status="not_translated",
+                 reason="empty"),
+        _segment(1, "Pay £5 by Friday.", "Talwch erbyn dydd Gwener.", ("protected_missing:£5",)),
+        _segment(2, "Thank you.", "Diolch.", ("not_translated:wrong_language",), detected_language="fr",
+                 status="not_translated", reason="wrong_language", model_output="Merci beaucoup."),
+    ]
+    result = _result(segments)
+    table = translate_view.segments_html(result, NAMES)
+    rows = re.findall(r"<tr[^>]*data-index[^>]*>.*?</tr>", table)
+    translation = re.search(r'<td class="kit-translation[^"]*"[^>]*>(.*?)</td>', rows[0]).group(1)
+    assert "Not translated — original kept" in translation and source not in translation
+    assert "The model gave no answer." in translation
+    assert 'data-status="not_translated"' in rows[0] and "kit-row-not-translated" in rows[0]
+    assert "missing" not in rows[0]  # no checks on an answer that is not shown
+    # Each flag carries its explanation: on hover (title) and in an expandable note.
+    money = "The amount £5 from the original is not in the translation: it was dropped or changed."
+    assert f'title="{money}">missing £5</span>' in rows[1]
+    assert "<details class=\"kit-flag-details\"><summary>What this means</summary>" in rows[1] and money in rows[1]
+    assert "The model&#x27;s answer was in French, not Welsh." in rows[2] and "Merci beaucoup." in rows[2]
+    summary = translate_view.summary_html(result, NAMES)
+    assert "3 of 3 segments need review" in summary and "2 were not translated" in summary
+
+
+def test_progress_label_names_the_pass():
+    from kit.translate.passes import Stage
+    from kit.widgets.translate import progress_label
+
+    assert progress_label(3, 10) == "segment 3 of 10"
+    assert progress_label(3, 10, Stage("translate", 3, 5, 1, 2)) == "Translating: segment 3 of 5 (pass 1 of 2)"
+    assert progress_label(7, 10, Stage("back_translate", 2, 5, 2, 2)) == (
+        "Checking by translating back: segment 2 of 5 (pass 2 of 2)")
+    assert progress_label(3, 5, Stage("translate", 3, 5, 1, 1)) == "Translating: segment 3 of 5"
+
+
 def test_flags_read_as_plain_words():
     assert translate_view.flag_text("protected_missing:HB-2024-0193")[0] == "missing HB-2024-0193"
     assert translate_view.flag_text("wrong_language:cy", NAMES)[0] == "looks like Welsh"
@@ -215,12 +252,15 @@ def test_translates_pasted_text_with_progress_in_confidential_mode(app, monkeypa
     assert app.message.value == "", app.message.value
     result = app.result
     assert result is not None and result.target_language == "cy" and len(result.segments) >= 2
-    passes = 2 * len(result.segments)  # each segment is translated, then translated back as a check
-    assert [s for s in statuses if re.fullmatch(rf"segment \d+ of {passes}", s)][-1] == f"segment {passes} of {passes}"
-    assert app.progress.value == app.progress.max == passes
+    count = len(result.segments)  # each segment is translated (pass 1), then translated back as a check (pass 2)
+    assert f"Translating: segment {count} of {count} (pass 1 of 2)" in statuses
+    assert statuses.index(f"Translating: segment {count} of {count} (pass 1 of 2)") < statuses.index(
+        f"Checking by translating back: segment {count} of {count} (pass 2 of 2)")
+    assert app.progress.value == app.progress.max == 2 * count  # the bar: both passes, one right total
     assert re.search(rf"\d+ of {len(result.segments)} segments need", app.summary.value)
     assert "Your bin collection day changes to Tuesday" in app.table.value
-    assert app.table.value.count('class="kit-translation"') == len(result.segments)
+    assert app.table.value.count('<td class="kit-translation') == len(result.segments)
+    assert app.table.value.count("Not translated — original kept") == len(result.not_translated)
     name, data = _link_bytes(app.download.value)
     assert name == "translation.cy.txt" and data == result.to_bytes() and data.strip()
     assert not app.button.disabled and app.button.description == "Translate"

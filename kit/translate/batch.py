@@ -91,7 +91,8 @@ def translate_batch(model: Any, docs: str | Path | Iterable[str | Path], *, targ
         **kw: passed to ``translate`` (``back_translate``, ``max_segment_tokens``, ``gen``...).
 
     Returns:
-        A polars DataFrame: one row per document with its output, status, segments, flagged and seconds.
+        A polars DataFrame: one row per document with its output, status, segments, flagged, not_translated
+        (segments whose original is kept; the output ends with a review note listing them) and seconds.
     """
     import polars as pl
 
@@ -110,9 +111,11 @@ def translate_batch(model: Any, docs: str | Path | Iterable[str | Path], *, targ
         key = hashlib.sha256(settings.encode() + hashlib.sha256(data).digest()).hexdigest()
         output = out_dir / f"{path.stem}.{target}{path.suffix.lower()}"
         row = {"document": str(path), "output": str(output), "status": "skipped", "segments": None,
-               "flagged": None, "seconds": 0.0, "error": None}
+               "flagged": None, "not_translated": None, "seconds": 0.0, "error": None}
         if key in state.done and output.is_file():
-            return {**row, "segments": state.done[key]["segments"], "flagged": state.done[key]["flagged"]}
+            done = state.done[key]
+            return {**row, "segments": done["segments"], "flagged": done["flagged"],
+                    "not_translated": done.get("not_translated")}
         started = time.perf_counter()
         try:
             result = translate_bytes(model, data, path.name, target=target, source=source, glossary=loaded,
@@ -120,7 +123,8 @@ def translate_batch(model: Any, docs: str | Path | Iterable[str | Path], *, targ
         except KitError as exc:
             return {**row, "status": "failed", "output": None, "error": str(exc)}
         result.save(output)
-        record = {"segments": len(result.segments), "flagged": result.flagged}
+        record = {"segments": len(result.segments), "flagged": result.flagged,
+                  "not_translated": len(result.not_translated)}
         if not confidential:
             record["output"] = output.name
         state.finish(key, record)
@@ -129,7 +133,7 @@ def translate_batch(model: Any, docs: str | Path | Iterable[str | Path], *, targ
 
     rows = kit_batch.map(run, paths, model=model, progress=progress, desc=f"translate -> {target}")
     schema = {"document": pl.Utf8, "output": pl.Utf8, "status": pl.Utf8, "segments": pl.Int64,
-              "flagged": pl.Int64, "seconds": pl.Float64, "error": pl.Utf8}
+              "flagged": pl.Int64, "not_translated": pl.Int64, "seconds": pl.Float64, "error": pl.Utf8}
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
 

@@ -63,7 +63,11 @@ class EvalReport:
     sample_size: int | None
 
     def figures(self) -> dict[str, float]:
-        """Headline figures over all pairs: mean chrF and BLEU, rates, and segments per second."""
+        """Headline figures over all pairs: mean chrF and BLEU, rates, and segments per second.
+
+        ``not_translated_rate``: the share of segments with no usable translation (their chrF counts the
+        original text kept in its place, as a reader of the document would get it).
+        """
         frame = self.segments
         seconds = float(self.summary["seconds"].sum())
         terms = int(frame["glossary_terms"].sum())
@@ -73,6 +77,7 @@ class EvalReport:
             "protected_preservation": float(frame["protected_kept"].sum() / max(1, frame["protected_total"].sum())),
             "glossary_compliance": float(frame["glossary_met"].sum() / terms) if terms else float("nan"),
             "flag_rate": float(frame["needs_review"].mean()),
+            "not_translated_rate": float(frame["not_translated"].mean()),
             "segments_per_s": float(frame.height / seconds) if seconds else float("nan"),
         }
 
@@ -87,6 +92,7 @@ def _score(row: dict, pair: str, glossary: Glossary, out: str, segments: Sequenc
         "glossary_terms": len(terms), "glossary_met": len(terms) - len(missing),
         "flags": sorted({flag for segment in segments for flag in segment.flags}),
         "needs_review": any(segment.needs_review for segment in segments),
+        "not_translated": any(segment.status == "not_translated" for segment in segments),
     }
 
 

@@ -1,7 +1,9 @@
 """Quality signals for one translated segment, all offline and without a second model.
 
-Each check adds a flag; a segment with any flag needs review. The thresholds are module constants
-and can be overridden per call through :class:`Thresholds`.
+First :func:`unusable` decides whether the model's answer is a translation at all (not empty, not the
+source echoed, in the target language); a segment without one keeps its original text. Then
+:func:`assess` checks a real translation; each check adds a flag, and a segment with any flag needs
+review. The thresholds are module constants and can be overridden per call through :class:`Thresholds`.
 """
 
 from __future__ import annotations
@@ -75,21 +77,39 @@ def is_echo(source: str, translation: str, thresholds: Thresholds = Thresholds()
     return chrf(out, src) >= thresholds.max_echo_chrf
 
 
-def assess(source: str, translation: str, *, target: str, missing_protected: list[str],
-           missing_terms: list[str], back_chrf: float | None, unchanged: tuple[str, ...] = (),
-           thresholds: Thresholds = Thresholds()) -> tuple[tuple[str, ...], str | None, float]:
-    """The flags for one segment, the language its translation is in, and its length ratio."""
+def _strip_terms(text: str, unchanged: tuple[str, ...]) -> str:
+    for term in unchanged:
+        text = re.sub(re.escape(term), " ", text, flags=re.I)
+    return text
+
+
+def unusable(source: str, answer: str, *, target: str, unchanged: tuple[str, ...] = (),
+             thresholds: Thresholds = Thresholds()) -> tuple[str | None, str | None]:
+    """Why the answer is not a translation (``empty``, ``echo``, ``wrong_language``; None: it is one),
+    and the language its words are in (None when too short to tell)."""
+    words = without_tokens(answer)
+    if not any(ch.isalpha() for ch in words) and any(ch.isalpha() for ch in without_tokens(source)):
+        return "empty", None
+    plain = _strip_terms(words, unchanged)
+    detected = detect_language(plain) if _letters(plain) >= MIN_LETTERS_FOR_LANGUAGE else None
+    if is_echo(source, answer, thresholds, unchanged):
+        return "echo", detected
+    if detected is not None and detected != target:
+        return "wrong_language", detected
+    return None, detected
+
+
+def assess(source: str, translation: str, *, missing_protected: list[str], missing_terms: list[str],
+           back_chrf: float | None, formatting_kept: bool = True,
+           thresholds: Thresholds = Thresholds()) -> tuple[tuple[str, ...], float]:
+    """The flags for a real translation of one segment, and its length ratio."""
     flags = [f"protected_missing:{token}" for token in missing_protected]
     flags += [f"glossary_missing:{term}" for term in missing_terms]
-    words = without_tokens(translation)
-    detected = detect_language(words) if _letters(words) >= MIN_LETTERS_FOR_LANGUAGE else None
-    if detected is not None and detected != target:
-        flags.append(f"wrong_language:{detected}")
-    if not translation.strip() or is_echo(source, translation, thresholds, unchanged):
-        flags.append("untranslated")
+    if not formatting_kept:
+        flags.append("formatting_simplified")
     ratio = length_ratio(source, translation)
     if len(source) >= MIN_LENGTH_FOR_RATIO and not thresholds.min_length_ratio <= ratio <= thresholds.max_length_ratio:
         flags.append("length_ratio")
     if back_chrf is not None and back_chrf < thresholds.min_backtranslation_chrf:
         flags.append("low_backtranslation")
-    return tuple(flags), detected, round(ratio, 3)
+    return tuple(flags), round(ratio, 3)

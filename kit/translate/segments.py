@@ -33,6 +33,7 @@ class Unit:
 
     kind: str
     text: str
+    simplified: bool = False  # its inline formatting cannot be kept whatever the translation (flagged)
 
 
 @dataclass

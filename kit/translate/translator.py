@@ -1,112 +1,34 @@
 """Translate documents (text, Markdown, .docx) segment by segment, checking every segment.
 
-Each segment's protected tokens are swapped for placeholders, the segment is translated with the
-shared-prefix prompt, the tokens are put back and checked, the glossary is checked (one retry with
-a stronger instruction), and, when asked, the translation is translated back to score it with chrF.
-All forward translations run before the back-translations so consecutive prompts share a prefix.
+Documents are parsed into units (``segments``), cut into segments that fit the model, and run through
+the passes in ``passes``: all forward translations, then all back-translations, so consecutive prompts
+share a prefix. A segment with no usable translation keeps its original text and says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from kit import batch
 from kit.errors import InputError
-from kit.translate import prompting, quality
+from kit.translate import passes, prompting, quality
 from kit.translate.docx_io import docx_plain_text, read_docx, write_docx
 from kit.translate.errors import EmptyDocumentError, LanguageDetectionError, TranslationError, UnsupportedFormatError
 from kit.translate.formats import check_not_empty, decode_text, format_for
 from kit.translate.glossary import Glossary, Term, load_glossary
 from kit.translate.languages import Language, detect_language, get_language
-from kit.translate.protect import Masked, has_words, missing_tokens, protect, restore
+from kit.translate.passes import ANSWER_MARGIN, Progress
 from kit.translate.result import SegmentResult, Translation
+from kit.translate.review import review_paragraphs
 from kit.translate.segments import Piece, Unit, join_pieces, parse_markdown, parse_text, split_unit
 
 DEFAULT_SEGMENT_TOKENS = 160  # long enough for a paragraph's sentence or two, short enough for a tiny model
-ANSWER_MARGIN = 1.5  # answer budget = expected translation tokens x this + ANSWER_EXTRA
-ANSWER_EXTRA = 16
-Progress = Callable[[int, int], None]
 GlossaryLike = Glossary | str | Path | Mapping[str, str] | None
-
-
-@dataclass
-class _Job:
-    """What every segment of one document shares."""
-
-    model: Any
-    source: Language
-    target: Language
-    glossary: Glossary
-    terms: tuple[Term, ...]
-    protected: tuple[str, ...]
-    gen: dict[str, Any]
-    thresholds: quality.Thresholds
-    workers: int | None
-    progress: Progress | None
-    total: int = 0
-    done: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def step(self) -> None:
-        """Count one finished segment pass and tell the caller."""
-        with self.lock:
-            self.done += 1
-            done = self.done
-        if self.progress is not None:
-            self.progress(done, self.total)
-
-
-@dataclass(frozen=True)
-class _Segment:
-    index: int
-    kind: str
-    piece: Piece
-    masked: Masked
-
-
-def _answer_budget(job: _Job, masked: str, source: Language, target: Language) -> int:
-    expected = job.model.count_tokens(masked) * target.token_factor / source.token_factor
-    return int(expected * ANSWER_MARGIN) + ANSWER_EXTRA
-
-
-def _ask(job: _Job, masked: Masked, source: Language, target: Language, terms: Sequence[Term] = (),
-         required: Sequence[Term] = ()) -> str:
-    """One model call: the masked segment translated, cleaned, with its tokens put back."""
-    messages = prompting.messages(masked.text, source, target, terms, required)
-    gen = {"max_tokens": _answer_budget(job, masked.text, source, target), **job.gen}
-    raw = job.model.chat(messages, stop=list(prompting.STOP), **gen)
-    return restore(prompting.clean_output(raw, masked.text, target), masked.tokens)
-
-
-def _forward(job: _Job, segment: _Segment) -> str | None:
-    """The segment's translation (None when it has no words to translate), retried once for glossary terms."""
-    if not has_words(segment.masked.text):
-        job.step()
-        return None
-    out = _ask(job, segment.masked, job.source, job.target, job.terms)
-    missing = job.glossary.missing(segment.piece.text, out)
-    if missing:
-        again = _ask(job, segment.masked, job.source, job.target, job.terms, required=missing)
-        if len(job.glossary.missing(segment.piece.text, again)) < len(missing):
-            out = again
-    job.step()
-    return out
-
-
-def _back(job: _Job, translation: str | None) -> str | None:
-    """The translation translated back into the source language."""
-    if translation is None or not translation.strip():
-        job.step()
-        return None
-    back = _ask(job, protect(translation, job.protected), job.target, job.source)
-    job.step()
-    return back
 
 
 def _resolve_source(source: str, units: Sequence[Unit]) -> Language:
@@ -132,8 +54,16 @@ def translate_units(model: Any, units: Sequence[Unit], *, target: str, source: s
                     glossary: GlossaryLike = None, progress: Progress | None = None, back_translate: bool = True,
                     max_segment_tokens: int | None = None, protected: Iterable[str] = (),
                     thresholds: quality.Thresholds | None = None, gen: Mapping[str, Any] | None = None,
-                    workers: int | None = None) -> tuple[str, str, list[str], tuple[SegmentResult, ...]]:
-    """Translate parsed units; returns source code, target code, each unit's translation and the segments."""
+                    workers: int | None = None,
+                    markdown: bool = False) -> tuple[str, str, list[str], tuple[SegmentResult, ...]]:
+    """Translate parsed units; returns source code, target code, each unit's text for the document, the segments.
+
+    A unit's text holds its segments' translations, or the original text of a segment not translated.
+    ``markdown``: the units are Markdown, so inline emphasis, code and links are kept as formatting marks.
+
+    Raises:
+        TranslationError: the model failed on every segment (the first error says why).
+    """
     target_lang = get_language(target)
     source_lang = _resolve_source(source, units)
     if source_lang.code == target_lang.code:
@@ -147,44 +77,39 @@ def translate_units(model: Any, units: Sequence[Unit], *, target: str, source: s
     limit = max_segment_tokens or _segment_budget(model, source_lang, target_lang, terms)
     if limit < 1:
         raise TranslationError("max_segment_tokens must be at least 1.")
-    segments: list[_Segment] = []
+    segments: list[passes.Segment] = []
     pieces_of: list[list[Piece]] = []
     for number, unit in enumerate(units):
         pieces = split_unit(number, prompting.one_line(unit.text), limit, model.count_tokens)
         pieces_of.append(pieces)
         for piece in pieces:
-            segments.append(_Segment(len(segments), unit.kind, piece, protect(piece.text, extra)))
-    job = _Job(model, source_lang, target_lang, glossary, terms, extra, dict(gen or {}),
-               thresholds or quality.Thresholds(), workers, progress)
-    job.total = len(segments) * (2 if back_translate else 1)
-    forward = batch.map(lambda seg: _forward(job, seg), segments, model=model, workers=workers, progress=False)
-    backs: list[str | None] = [None] * len(segments)
-    if back_translate:
-        backs = batch.map(lambda out: _back(job, out), forward, model=model, workers=workers, progress=False)
+            segments.append(passes.make_segment(len(segments), unit, piece, extra, markdown))
+    job = passes.Job(model, source_lang, target_lang, glossary, terms, extra, dict(gen or {}),
+                     thresholds or quality.Thresholds(), progress, markdown, len(segments), 2 if back_translate else 1)
+    answers = batch.map(lambda seg: passes.forward(job, seg), segments, model=model, workers=workers, progress=False)
+    _raise_if_all_failed(answers)
     unchanged = tuple(term.target for term in terms if term.target.casefold() == term.source.casefold()) + extra
-    results = [_result(job, segment, out, back, unchanged) for segment, out, back in zip(segments, forward, backs)]
+    verdicts = [passes.verdict(job, seg, answer, unchanged) for seg, answer in zip(segments, answers)]
+    backs: list[tuple[str | None, str | None]] = [(None, None)] * len(segments)
+    if back_translate:
+        backs = batch.map(lambda pair: passes.back(job, pair[0], pair[1][0]), list(zip(answers, verdicts)),
+                          model=model, workers=workers, progress=False)
+    results = [passes.result(job, seg, answer, *judged, checked)
+               for seg, answer, judged, checked in zip(segments, answers, verdicts, backs)]
+    texts = [passes.document_text(seg, answer, judged[0]) for seg, answer, judged in zip(segments, answers, verdicts)]
     translations, start = [], 0
     for pieces in pieces_of:
-        translations.append(join_pieces(pieces, [r.translation for r in results[start:start + len(pieces)]]))
+        translations.append(join_pieces(pieces, texts[start:start + len(pieces)]))
         start += len(pieces)
     return source_lang.code, target_lang.code, translations, tuple(results)
 
 
-def _result(job: _Job, segment: _Segment, out: str | None, back: str | None,
-            unchanged: tuple[str, ...]) -> SegmentResult:
-    source = segment.piece.text
-    if out is None:  # nothing but numbers, codes or punctuation: kept exactly as it was
-        return SegmentResult(segment.index, segment.kind, source, source, (), None, None, 1.0, False,
-                             None, segment.piece.unit)
-    back_chrf = round(quality.chrf(back, source), 2) if back is not None else None
-    flags, detected, ratio = quality.assess(
-        source, out, target=job.target.code, missing_protected=missing_tokens(out, segment.masked.tokens),
-        missing_terms=[term.source for term in job.glossary.missing(source, out)], back_chrf=back_chrf,
-        unchanged=unchanged, thresholds=job.thresholds,
-    )
-    # An empty answer keeps the source text, flagged, so the document stays whole.
-    return SegmentResult(segment.index, segment.kind, source, out if out.strip() else source, flags, detected,
-                         back_chrf, ratio, bool(flags), back, segment.piece.unit)
+def _raise_if_all_failed(answers: Sequence[passes.Answer]) -> None:
+    """A model that fails on every segment is a setup problem to report, not a document to return untranslated."""
+    tried = [answer for answer in answers if answer.text is not None]
+    if tried and all(answer.error is not None for answer in tried):
+        raise TranslationError(f"The model failed on every segment, so nothing was translated. The first error: "
+                               f"{tried[0].error}")
 
 
 def _escape_cells(layout_units: Sequence[Unit], translations: list[str]) -> list[str]:
@@ -199,12 +124,19 @@ def translate(model: Any, text: str, *, target: str, source: str = "auto", gloss
               workers: int | None = None) -> Translation:
     """Translate a plain-text or Markdown document, keeping its structure; every segment is checked.
 
+    A segment with no usable translation (empty answer, source echoed, wrong language, model error) keeps
+    its original text, with ``status="not_translated"`` and the reason; ``to_bytes()`` and ``save()`` then
+    end the document with a review note listing those segments (``result.text`` stays the document alone).
+
     Args:
         target, source: language codes (see ``languages()``); ``source="auto"`` detects it offline.
         glossary: a Glossary, CSV path, CSV text or dict of required term translations.
-        format: ``"text"`` or ``"markdown"`` (markers, table pipes and blank lines are kept as they are).
-        progress: called as ``progress(done, total)`` after each segment in each pass (forward, then back).
-        back_translate: translate each segment back to score it (doubles the model calls).
+        format: ``"text"`` or ``"markdown"`` (markers, table pipes and blank lines are kept as they are;
+            inline bold, italic, code and links are kept, or the segment is flagged ``formatting_simplified``).
+        progress: called as ``progress(done, total)`` after each segment in each pass (translate, then
+            back-translate), ``total`` counting both; a callable with a ``stage`` parameter also gets
+            ``stage=Stage(name, done, total, number, passes)`` saying which pass and how far into it.
+        back_translate: translate each real translation back to score it (up to twice the model calls).
         max_segment_tokens: the longest segment sent at once (default: fits the model's context).
         protected: extra exact strings to keep unchanged (names, codes the patterns do not know).
         thresholds: limits for the quality flags (default: the constants in ``kit.translate.quality``).
@@ -226,7 +158,7 @@ def translate(model: Any, text: str, *, target: str, source: str = "auto", gloss
     src, tgt, translations, segments = translate_units(
         model, layout.units, target=target, source=source, glossary=glossary, progress=progress,
         back_translate=back_translate, max_segment_tokens=max_segment_tokens, protected=protected,
-        thresholds=thresholds, gen=gen, workers=workers,
+        thresholds=thresholds, gen=gen, workers=workers, markdown=format == "markdown",
     )
     if format == "markdown":
         translations = _escape_cells(layout.units, translations)
@@ -236,6 +168,10 @@ def translate(model: Any, text: str, *, target: str, source: str = "auto", gloss
 def translate_bytes(model: Any, data: bytes, filename: str, *, target: str, source: str = "auto",
                     glossary: GlossaryLike = None, progress: Progress | None = None, **kw: Any) -> Translation:
     """Translate an uploaded file's bytes; ``filename`` says the format (.txt, .md or .docx).
+
+    In a .docx, formatting inside a paragraph (bold or italic words, other fonts) is kept where the
+    translation keeps its marks, else the paragraph is one style and flagged ``formatting_simplified``;
+    segments not translated are listed in a last "Translation review" section of the document.
 
     ``**kw`` are ``translate``'s options (``back_translate``, ``max_segment_tokens``, ``protected``, ``gen``...).
     """
@@ -256,9 +192,10 @@ def translate_bytes(model: Any, data: bytes, filename: str, *, target: str, sour
         model, doc.units, target=target, source=source, glossary=glossary, progress=progress, **kw
     )
     lang = get_language(tgt)
-    out = write_docx(doc, translations, lang=lang.code, rtl=lang.rtl)
-    return Translation(src, tgt, "docx", docx_plain_text(doc.units, translations), segments,
-                       time.perf_counter() - started, docx_bytes=out)
+    result = Translation(src, tgt, "docx", docx_plain_text(doc.units, translations), segments)
+    review = review_paragraphs(result) if result.not_translated else None
+    out = write_docx(doc, translations, lang=lang.code, rtl=lang.rtl, review=review)
+    return dataclasses.replace(result, seconds=time.perf_counter() - started, docx_bytes=out)
 
 
 def translate_file(model: Any, path: str | Path, *, target: str, source: str = "auto", glossary: GlossaryLike = None,

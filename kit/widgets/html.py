@@ -38,6 +38,13 @@ STYLE = """
   margin: 0 0.25em 0.25em 0; font-size: 0.9em; line-height: 1.3; cursor: help; }
 .kit-flag-ok { color: #00703c; font-weight: 600; }
 .kit-score { font-size: 0.85em; color: #505a5f; }
+.kit-flag-details { font-size: 0.85em; margin: 0.2em 0; }
+.kit-flag-details summary { cursor: pointer; color: #1d70b8; text-decoration: underline; }
+.kit-flag-details ul { margin: 0.3em 0 0 0; padding-left: 1.1em; }
+.kit-table tr td.kit-not-translated { background: #fdecea; white-space: normal; }
+.kit-not-translated-note { color: #942514; }
+.kit-reason { font-size: 0.9em; margin-top: 0.2em; }
+.kit-model-output { font-size: 0.85em; margin-top: 0.3em; color: #505a5f; }
 .kit-download { display: inline-block; margin: 0.4em 0; padding: 0.5em 1em; background: #00703c; color: #fff !important;
   text-decoration: none; border-radius: 3px; font-weight: 600; }
 .kit-download:focus { outline: 3px solid #ffdd00; }

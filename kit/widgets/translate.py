@@ -181,14 +181,14 @@ class TranslateApp(widgets.VBox):
     def _on_click(self, _button: widgets.Button) -> None:
         self.run()
 
-    def _on_progress(self, done: int, total: int) -> None:
+    def _on_progress(self, done: int, total: int, stage: Any = None) -> None:
         # Segments may finish on several threads; never let the bar step backwards.
         with self._progress_lock:
             if done < self.progress.value and total == self.progress.max:
                 return
             self.progress.max = max(int(total), 1)
             self.progress.value = min(int(done), self.progress.max)
-            self.status.value = f"segment {done} of {total}"
+            self.status.value = progress_label(done, total, stage)
 
     def _on_upload(self, change: dict) -> None:
         upload = _uploaded(self.upload)
@@ -241,6 +241,15 @@ def translate_app(model: Any = None, *, confidential: bool = False, default_targ
         note = " Reinstall the kit with `make install`." if isinstance(exc, ImportError) else ""
         return widgets.HTML(html.STYLE + html.message(f"The translation app cannot start. {describe_error(exc)}{note}",
                                                       "error"))
+
+
+def progress_label(done: int, total: int, stage: Any = None) -> str:
+    """What the status line says: the pass and the segment within it (the bar shows both passes together)."""
+    if stage is None:
+        return f"segment {done} of {total}"
+    doing = "Checking by translating back" if stage.name == "back_translate" else "Translating"
+    of = f" (pass {stage.number} of {stage.passes})" if stage.passes > 1 else ""
+    return f"{doing}: segment {stage.done} of {stage.total}{of}"
 
 
 def _uploaded(upload: widgets.FileUpload) -> tuple[str, bytes] | None:

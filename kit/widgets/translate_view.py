@@ -7,6 +7,8 @@ from typing import Any
 
 from kit.widgets.html import download_link, esc, message, text_direction
 
+NOT_TRANSLATED_NOTE = "Not translated — original kept"
+
 SUFFIXES = {"text": ".txt", "markdown": ".md", "docx": ".docx"}
 
 
@@ -24,28 +26,52 @@ def summary_html(result: Any, names: dict[str, str]) -> str:
     route = (f"{language_name(result.source_language, names)} to "
              f"{language_name(result.target_language, names)}")
     noun = "segment" if total == 1 else "segments"
+    missing = len(getattr(result, "not_translated", ()))
     if flagged:
         verb = "needs" if flagged == 1 else "need"
         text = f"{flagged} of {total} {noun} {verb} review ({route}). Highlighted rows below."
+        if missing:
+            text += (f" {missing} {'was' if missing == 1 else 'were'} not translated: the document keeps the "
+                     "original text there and lists them in a review note at its end.")
         return message(text, "warn")
     return message(f"0 of {total} {noun} need review ({route}). Still read it before sending.", "ok")
+
+
+def _translation_cell(segment: Any, result: Any, names: dict[str, str]) -> str:
+    """The translation, or a plain "not translated" notice (never the original dressed as a translation)."""
+    target = result.target_language
+    if getattr(segment, "status", "translated") != "not_translated":
+        return (f'<td class="kit-translation" lang="{esc(target)}" dir="{text_direction(target)}">'
+                f"{esc(segment.translation)}</td>")
+    from kit.translate.flags import reason_text
+
+    why = reason_text(segment.reason, language=segment.detected_language, target=target, error=segment.error,
+                      names=names)
+    answer = ""
+    if segment.model_output:
+        answer = (f'<details class="kit-model-output"><summary>The model\'s answer (not used)</summary>'
+                  f'<div dir="auto">{esc(segment.model_output)}</div></details>')
+    return (f'<td class="kit-translation kit-not-translated" lang="en" dir="ltr">'
+            f'<strong class="kit-not-translated-note">{esc(NOT_TRANSLATED_NOTE)}</strong>'
+            f'<div class="kit-reason">{esc(why)}</div>{answer}</td>')
 
 
 def segments_html(result: Any, names: dict[str, str]) -> str:
     """The side-by-side table: original | translation | checks, flagged rows highlighted."""
     target = result.target_language
-    target_dir = text_direction(target)
     rows = []
     for segment in result.segments:
-        source_lang = segment.detected_language or result.source_language or ""
-        css = ' class="kit-flagged"' if segment.needs_review else ""
+        source_lang = result.source_language or segment.detected_language or ""
+        classes = (["kit-flagged"] if segment.needs_review else []) + (
+            ["kit-row-not-translated"] if getattr(segment, "status", "") == "not_translated" else [])
+        css = f' class="{" ".join(classes)}"' if classes else ""
         rows.append(
-            f"<tr{css} data-index=\"{esc(segment.index)}\">"
+            f"<tr{css} data-index=\"{esc(segment.index)}\" data-status=\"{esc(getattr(segment, 'status', ''))}\">"
             f"<td>{esc(segment.index + 1 if isinstance(segment.index, int) else segment.index)}</td>"
             f'<td class="kit-source" lang="{esc(source_lang)}" dir="{text_direction(source_lang)}">'
             f"{esc(segment.source)}</td>"
-            f'<td class="kit-translation" lang="{esc(target)}" dir="{target_dir}">{esc(segment.translation)}</td>'
-            f'<td class="kit-flags">{_flags_html(segment, names)}</td>'
+            f"{_translation_cell(segment, result, names)}"
+            f'<td class="kit-flags">{_flags_html(segment, result, names)}</td>'
             "</tr>"
         )
     return (
@@ -73,34 +99,28 @@ def download_html(result: Any, upload_name: str | None = None) -> str:
     return download_link(result.to_bytes(), filename, f"Download the translation ({kind}: {filename})")
 
 
-def flag_text(flag: str, names: dict[str, str] | None = None) -> tuple[str, str]:
-    """(label, explanation) for a check that failed, in words a reviewer understands."""
-    kind, _, detail = str(flag).partition(":")
-    if kind == "protected_missing":
-        return f"missing {detail}", "A name, number, date or reference in the original is not in the translation."
-    if kind == "glossary_missing":
-        return f"glossary: {detail}", "The glossary's translation of this term is not in the translation."
-    if kind == "wrong_language":
-        return (f"looks like {language_name(detail, names or {})}",
-                "The translation seems to be in another language than the one asked for.")
-    if kind == "untranslated":
-        return "not translated", "The translation is empty or the same as the original."
-    if kind == "length_ratio":
-        return "odd length", "The translation is much shorter or longer than the original."
-    if kind == "low_backtranslation":
-        return "meaning may differ", "Translated back, it reads differently from the original."
-    return str(flag).replace("_", " "), ""
+def flag_text(flag: str, names: dict[str, str] | None = None, *, source: str | None = None,
+              target: str | None = None) -> tuple[str, str]:
+    """(label, explanation) for a check that failed, in words a reviewer understands (``kit.translate.flags``)."""
+    from kit.translate.flags import describe
+
+    described = describe(flag, source=source, target=target, names=names)
+    return described.label, described.explanation
 
 
-def _flags_html(segment: Any, names: dict[str, str]) -> str:
-    parts = []
-    for flag in segment.flags:
-        label, explanation = flag_text(flag, names)
-        parts.append(f'<span class="kit-flag" title="{esc(explanation)}">{esc(label)}</span>')
+def _flags_html(segment: Any, result: Any, names: dict[str, str]) -> str:
+    from kit.translate.flags import explain
+
+    described = explain(segment, source=result.source_language, target=result.target_language, names=names)
+    parts = [f'<span class="kit-flag" title="{esc(flag.explanation)}">{esc(flag.label)}</span>' for flag in described]
     if segment.needs_review and not parts:
         parts.append('<span class="kit-flag">check</span>')
     if not parts:
         parts.append('<span class="kit-flag-ok">OK</span>')
+    explained = [flag for flag in described if flag.explanation]
+    if explained:
+        items = "".join(f"<li><b>{esc(flag.label)}</b>: {esc(flag.explanation)}</li>" for flag in explained)
+        parts.append(f'<details class="kit-flag-details"><summary>What this means</summary><ul>{items}</ul></details>')
     score = segment.back_translation_chrf
     if isinstance(score, (int, float)):
         parts.append(f'<div class="kit-score">back-translation match: {score:.0f}/100</div>')
