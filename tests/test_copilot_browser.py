@@ -7,39 +7,19 @@ client's details put back. Any request that leaves 127.0.0.1 fails the test.
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from test_demo import LOCAL_HOSTS, isolated_env
+from test_demo import isolated_env
+from test_demo_browser import CHROMIUM_ARGS, SECOND, _is_local, chromium  # noqa: F401 (a fixture)
 
 import kit.demo
 from kit.admin import ApprovalQueue
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASS = "browser test passphrase"
 QUESTION = "Mrs Okafor (07700 900123) asks how much the garden waste subscription is."
-SECOND = 1000  # Playwright counts milliseconds
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    """Debian's Chromium and Playwright, or a loud failure naming the install (a skip only if asked for)."""
-    if not CHROMIUM.exists():
-        if os.environ.get("KIT_SKIP_BROWSER") == "1":
-            pytest.skip(f"KIT_SKIP_BROWSER=1 and no Chromium at {CHROMIUM}")
-        pytest.fail(f"The browser tests need Chromium at {CHROMIUM}: sudo apt-get install chromium", pytrace=False)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.fail("The browser tests need Playwright for Python: pip install -e '.[test]'.", pytrace=False)
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +29,6 @@ def demo(tmp_path_factory):
     with isolated_env(home), kit.demo.start(log_path=home / "voila.log") as running:
         running.home = home
         yield running
-
-
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("data", "blob", "about") or parts.hostname in LOCAL_HOSTS
 
 
 def test_an_advisor_asks_a_supervisor_approves_the_advisor_sees_the_answer(chromium, demo, outputs_dir):

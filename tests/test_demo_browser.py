@@ -21,11 +21,13 @@ import kit.demo
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium; KIT_CHROMIUM points the tests at another build (another distribution, macOS).
+CHROMIUM = Path(os.environ.get("KIT_CHROMIUM", "").strip() or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 INSTALL_HINT = ("Install Debian's Chromium with: sudo apt-get install chromium "
-                "(the tests never download a browser), or set KIT_SKIP_BROWSER=1 to skip the browser tests.")
+                "(the tests never download a browser), point KIT_CHROMIUM at a Chromium binary elsewhere, "
+                "or set KIT_SKIP_BROWSER=1 to skip the browser tests.")
 
 LETTER = """Dear Mr Khan,
 
