@@ -72,3 +72,16 @@ class InputError(KitError):
 
 class BuildError(KitError):
     """Building llama.cpp's native tools failed or is not possible here."""
+
+
+class NoModelAvailable(KitError):
+    """Neither the primary server nor the local model could answer."""
+
+    def __init__(self, reasons: tuple[str, ...]):
+        self.reasons = reasons
+        super().__init__("No model could answer: " + "; ".join(reasons) + ". Start the primary server "
+                         "(`kit serve`) or give kit.fallback a local model, e.g. local_model=kit.load_model().")
+
+
+class OutboxError(KitError):
+    """The outbox could not be opened or written (disk full, unreadable file, write refused)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from kit.errors import InputError, KitError
+from kit.errors import InputError, OutboxError
 
 try:  # POSIX advisory locks: one replayer per outbox across processes, released when a process dies
     import fcntl
@@ -42,10 +42,6 @@ CREATE TABLE IF NOT EXISTS entries (
 )
 """
 _COLUMNS = "id, key, kind, payload, created, delivered"
-
-
-class OutboxError(KitError):
-    """The outbox could not be opened or written (disk full, unreadable file, write refused)."""
 
 
 @dataclass(frozen=True)

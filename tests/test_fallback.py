@@ -17,7 +17,8 @@ from fakes import FakeModel
 
 import kit
 from kit.errors import ConfigError, KitError, PromptError
-from kit.fallback import CircuitBreaker, NoModelAvailable, Route, fallback
+from kit.errors import NoModelAvailable
+from kit.runtime.fallback import CircuitBreaker, Route, fallback
 
 
 class Clock:
@@ -195,14 +196,10 @@ def test_breaker_states():
     assert breaker.state == "closed"
 
 
-def test_kit_fallback_is_callable_and_carries_its_names():
-    import kit.fallback as module
-
-    chain = kit.fallback(None, echo())  # the submodule itself is callable...
+def test_kit_fallback_is_the_chain_builder():
+    chain = kit.fallback(None, echo())
     assert chain.chat("x") == "local: x"
-    assert kit.fallback.NoModelAvailable is NoModelAvailable
-    assert module.fallback.NoModelAvailable is NoModelAvailable  # ...and so is the function an export may name
-    assert module.fallback.Route is Route
+    assert kit.fallback is fallback
 
 
 def test_a_local_model_given_as_a_loader_is_loaded_only_when_the_primary_fails():

@@ -21,7 +21,7 @@ import pytest
 
 from kit import serve
 from kit.errors import ServerError
-from kit.fallback import fallback, health
+from kit.runtime.fallback import fallback, health
 
 pytestmark = [pytest.mark.server, pytest.mark.model]
 

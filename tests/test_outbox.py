@@ -19,7 +19,8 @@ import pytest
 
 from conftest import ROOT
 from kit.errors import InputError, KitError
-from kit.outbox import Entry, Outbox, OutboxError
+from kit.errors import OutboxError
+from kit.outbox import Entry, Outbox
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -173,7 +174,8 @@ def test_replay_still_sends_saved_entries_while_the_disk_is_full(tmp_path):
 
 REFUSED_WRITES = """
     import json, os, resource, signal, sys
-    from kit.outbox import Outbox, OutboxError
+    from kit.errors import OutboxError
+    from kit.outbox import Outbox
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG
     box = Outbox(sys.argv[1])
     box.put("log", {"i": 0})
@@ -207,7 +209,8 @@ def test_writes_refused_by_the_operating_system_are_kept_and_retried(tmp_path):
 
 FULL_DISK = """
     import json, os, sys
-    from kit.outbox import Outbox, OutboxError
+    from kit.errors import OutboxError
+    from kit.outbox import Outbox
     folder = sys.argv[1]
     box = Outbox(os.path.join(folder, "o.db"))
     box.put("log", {"i": 0})

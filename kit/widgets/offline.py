@@ -48,7 +48,7 @@ class OfflineAssistantApp(widgets.VBox):
                  send_url: str | None = None, timeout_s: float = 120.0, failures: int = 2,
                  probe_after_s: float = 15.0, background: bool = True):
         import kit
-        from kit.fallback import fallback, health
+        from kit.runtime.fallback import fallback, health
         from kit.offline.cards import build_cards, load_cards, save_cards
         from kit.outbox import Outbox
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import sys
 import threading
 import time
-import types
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -15,22 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from kit.errors import ConfigError, KitError, ServerError
+from kit.errors import ConfigError, KitError, NoModelAvailable, ServerError
 
 HEALTH_TIMEOUT_S = 2.0
 # What a broken or unreachable server raises; anything else (a bad prompt, a schema the output does not
 # match) is the caller's problem and is raised as it is, not hidden behind the next tier.
 _TIER_FAILURES = (ServerError, OSError, ValueError, KeyError, IndexError, TypeError, http.client.HTTPException)
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-class NoModelAvailable(KitError):
-    """Neither the primary server nor the local model could answer."""
-
-    def __init__(self, reasons: tuple[str, ...]):
-        self.reasons = reasons
-        super().__init__("No model could answer: " + "; ".join(reasons) + ". Start the primary server "
-                         "(`kit serve`) or give kit.fallback a local model, e.g. local_model=kit.load_model().")
 
 
 @dataclass(frozen=True)
@@ -316,16 +305,3 @@ def fallback(primary_url: str | None, local_model: Any = None, *, timeout_s: flo
     """
     return FallbackChain(primary_url, local_model, timeout_s=timeout_s, failures=failures,
                          probe_after_s=probe_after_s)
-
-
-# `kit.fallback(...)` and `kit.fallback.NoModelAvailable` work whether `kit.fallback` resolves to this module
-# (imported as a submodule) or to the function (through kit's exports).
-fallback.NoModelAvailable, fallback.Route, fallback.FallbackChain = NoModelAvailable, Route, FallbackChain
-
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args: Any, **kwargs: Any) -> FallbackChain:
-        return fallback(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,168 @@
+"""Ingest a folder of documents into a searchable store, re-reading only the files that changed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kit.docs import index
+from kit.docs.formats import SUFFIXES, DocumentError, read_blocks
+from kit.docs.index import CorruptIndex, FileEntry
+from kit.docs.sections import Hit, Section, SkippedFile, to_sections
+from kit.docs.tokens import tokens
+from kit.errors import InputError, PromptError
+
+INDEX_DIR = ".kit-index"
+
+
+class DocStore:
+    """Sections of a folder's documents and their BM25 index; ``report`` lists what was skipped and why."""
+
+    def __init__(self, folder: Path, sections: Iterable[Section], retriever: Any,
+                 report: Iterable[SkippedFile] = (), notes: Iterable[str] = (), *, index_dir: Path | None = None,
+                 reread: Iterable[str] = ()):
+        self.folder = folder
+        self.index_dir = index_dir
+        self.sections: tuple[Section, ...] = tuple(sections)
+        self.report: tuple[SkippedFile, ...] = tuple(report)
+        self.notes: tuple[str, ...] = tuple(notes)  # what happened to the index (rebuilt, could not be saved)
+        self.reread: tuple[str, ...] = tuple(reread)  # documents read from disk this time (new or changed)
+        self._retriever = retriever
+        self._by_id = {section.id: section for section in self.sections}
+
+    def __repr__(self) -> str:
+        return (f"<DocStore {self.folder}: {len(self.documents)} documents, {len(self.sections)} sections, "
+                f"{sum(f.skipped for f in self.report)} skipped>")
+
+    def __len__(self) -> int:
+        return len(self.sections)
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        """The documents that gave sections (names relative to the folder)."""
+        return tuple(dict.fromkeys(section.document for section in self.sections))
+
+    def section(self, section_id: str) -> Section:
+        """The section with this id; an unknown id is an InputError naming it."""
+        try:
+            return self._by_id[section_id]
+        except KeyError:
+            raise InputError(f"No section {section_id!r} in {self.folder}. Ids look like "
+                             f"'{self.sections[0].id}'; list them with [s.id for s in store.sections].") from None
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        """The ``k`` best-matching sections for ``query``, best first (sections sharing no word are left out)."""
+        if not isinstance(query, str):
+            raise PromptError(f"The search query must be text (str), not {type(query).__name__}.")
+        if not query.strip():
+            raise PromptError("The search query is empty. Type some words to look for.")
+        if not isinstance(k, int) or k < 1:
+            raise InputError(f"k must be a whole number of sections, at least 1 (got {k!r}).")
+        words = tokens(query)
+        if not words:
+            return []
+        scores = self._retriever.get_scores(words)
+        best = scores.argsort()[::-1][:k]
+        return [Hit(self.sections[i], float(scores[i])) for i in best if scores[i] > 0]
+
+
+def _files(folder: Path, skip: Path) -> list[Path]:
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and Path(root, d) != skip)
+        found.extend(Path(root, n) for n in sorted(names) if not n.startswith(".") and not n.startswith("~$"))
+    return found
+
+
+def _read(path: Path, name: str, size: int, mtime_ns: int) -> FileEntry:
+    """Read and section one file; whatever goes wrong becomes the entry's error, never an exception."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileEntry(size, mtime_ns, "", error=f"cannot be read ({exc.strerror or type(exc).__name__}); "
+                                                     "check that it exists and that you may read it.")
+    digest = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        return FileEntry(size, mtime_ns, digest, error="is empty.")
+    try:
+        blocks, note = read_blocks(data, name)
+    except DocumentError as exc:
+        return FileEntry(size, mtime_ns, digest, error=str(exc).removeprefix(name).strip(" :"))
+    sections = to_sections(name, blocks)
+    if not sections:
+        return FileEntry(size, mtime_ns, digest, note=note, error="holds no text (a scanned PDF needs OCR first).")
+    return FileEntry(size, mtime_ns, digest, sections, note)
+
+
+def _load(where: Path, notes: list[str]) -> tuple[dict[str, FileEntry], Any]:
+    if not index.exists(where):
+        return {}, None
+    try:
+        return index.load(where)
+    except CorruptIndex as exc:
+        notes.append(f"The search index in {where} was unusable ({exc}); it was rebuilt from the documents.")
+        return {}, None
+
+
+def ingest(folder: str | Path, *, index_dir: str | Path | None = None) -> DocStore:
+    """Read a folder of .md, .txt, .docx and .pdf files into a searchable :class:`DocStore`.
+
+    The index is kept in ``<folder>/.kit-index`` (or ``index_dir``); files whose size, time and SHA-256
+    are unchanged are not read again. Unreadable, empty, binary and unsupported files are listed in
+    ``store.report`` and skipped; a corrupt index is rebuilt and said so in ``store.notes``.
+
+    Raises:
+        InputError: the folder is missing, or holds no document with any text.
+    """
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise InputError(f"No documents folder at {folder}" + (" (it is a file)" if folder.exists() else "") +
+                         ". Pass the folder that holds your .md, .txt, .docx or .pdf guidance.")
+    where = Path(index_dir).expanduser() if index_dir is not None else folder / INDEX_DIR
+    notes: list[str] = []
+    cached, retriever = _load(where, notes)
+    entries: dict[str, FileEntry] = {}
+    report: list[SkippedFile] = []
+    reread: list[str] = []
+    for path in _files(folder, where):
+        name = path.relative_to(folder).as_posix()
+        if path.suffix.lower() not in SUFFIXES:
+            report.append(SkippedFile(name, f"unsupported file type; use {', '.join(SUFFIXES)}."))
+            continue
+        try:
+            stat = path.stat()
+            size, mtime = stat.st_size, stat.st_mtime_ns
+        except OSError:
+            size, mtime = -1, -1
+        old = cached.get(name)
+        if old is not None and old.sha256 and (old.size, old.mtime_ns) == (size, mtime):
+            entry = old
+        else:
+            entry = _read(path, name, size, mtime)
+            if old is not None and entry.sha256 and entry.sha256 == old.sha256:
+                entry.sections, entry.note, entry.error = old.sections, old.note, old.error
+            else:
+                reread.append(name)
+        entries[name] = entry
+        if entry.error:
+            report.append(SkippedFile(name, entry.error))
+        elif entry.note:
+            report.append(SkippedFile(name, entry.note, skipped=False))
+    sections = [s for entry in entries.values() for s in entry.sections]
+    if not sections:
+        listed = "; ".join(f"{f.path}: {f.reason}" for f in report[:5])
+        raise InputError(f"No readable documents in {folder}" + (f" (skipped {listed})" if listed else " (it is empty)")
+                         + ". Add .md, .txt, .docx or .pdf files with some text.")
+    changed = set(entries) != set(cached) or bool(reread) or any(
+        (e.size, e.mtime_ns) != (cached[n].size, cached[n].mtime_ns) for n, e in entries.items())
+    if retriever is None or changed:
+        retriever = index.build_bm25(sections)
+        try:
+            index.save(where, entries, retriever)
+        except OSError as exc:
+            notes.append(f"The search index could not be saved in {where} ({exc.strerror or exc}); it works for "
+                         "this session only. Pass index_dir= a folder you may write to.")
+    return DocStore(folder, sections, retriever, report, notes, index_dir=where, reread=reread)
