@@ -1,0 +1,99 @@
+"""Scoring triage against labelled emails: accuracy and macro-F1 per field with bootstrap 95% intervals,
+and safeguarding recall and precision (the deterministic check alone, so no model is needed for it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+FIELDS = ("category", "urgency", "team")
+
+
+def default_labels_path() -> Path:
+    """``datasets/admin/triage/emails.jsonl`` in the repository."""
+    return Path(__file__).resolve().parents[2] / "datasets" / "admin" / "triage" / "emails.jsonl"
+
+
+def load_labels(path: str | Path | None = None):
+    """The labelled emails as a polars DataFrame (id, text, category, urgency, team, safeguarding, ...)."""
+    import polars as pl
+
+    return pl.read_ndjson(Path(path) if path else default_labels_path())
+
+
+def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    """The mean F1 over the classes that occur in ``truth`` (a missing prediction counts as wrong)."""
+    scores = []
+    for label in np.unique(truth):
+        tp = np.sum((predicted == label) & (truth == label))
+        fp = np.sum((predicted == label) & (truth != label))
+        fn = np.sum((predicted != label) & (truth == label))
+        scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores)) if scores else float("nan")
+
+
+def _interval(values: list[float]) -> tuple[float, float]:
+    return float(np.nanpercentile(values, 2.5)), float(np.nanpercentile(values, 97.5))
+
+
+def score_fields(predicted, labels, *, n_boot: int = 1000, seed: int = 0):
+    """One row per field: n, accuracy and macro-F1, each with a bootstrap 95% interval (rows resampled)."""
+    import polars as pl
+
+    joined = labels.select("id", *FIELDS).join(predicted.select("id", *[pl.col(f).alias(f"{f}_pred") for f in FIELDS]),
+                                               on="id", how="inner")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for field in FIELDS:
+        truth = np.array(joined[field].to_list(), dtype=object)
+        guess = np.array([g if g is not None else "" for g in joined[f"{field}_pred"].to_list()], dtype=object)
+        n = len(truth)
+        if n == 0:
+            continue
+        boots = [rng.integers(0, n, n) for _ in range(n_boot)]
+        accs = [float(np.mean(truth[b] == guess[b])) for b in boots]
+        f1s = [macro_f1(truth[b], guess[b]) for b in boots]
+        rows.append({"field": field, "n": n, "accuracy": float(np.mean(truth == guess)),
+                     "accuracy_low": _interval(accs)[0], "accuracy_high": _interval(accs)[1],
+                     "macro_f1": macro_f1(truth, guess), "macro_f1_low": _interval(f1s)[0],
+                     "macro_f1_high": _interval(f1s)[1]})
+    return pl.DataFrame(rows)
+
+
+def safeguarding_scores(labels, flagged=None) -> dict:
+    """Recall and precision of the safeguarding flag; ``flagged`` defaults to the deterministic check itself.
+
+    Returns recall, precision, counts and the ids of misses and false alarms.
+    """
+    from kit.admin.safeguarding import check
+
+    ids = labels["id"].to_list()
+    truth = [bool(v) for v in labels["safeguarding"].to_list()]
+    if flagged is None:
+        flagged = [check(text).flagged for text in labels["text"].to_list()]
+    tp = sum(t and f for t, f in zip(truth, flagged))
+    misses = [i for i, t, f in zip(ids, truth, flagged) if t and not f]
+    alarms = [i for i, t, f in zip(ids, truth, flagged) if f and not t]
+    return {"recall": tp / max(1, sum(truth)), "precision": tp / max(1, sum(flagged)), "positives": sum(truth),
+            "flagged": sum(flagged), "misses": misses, "false_alarms": alarms}
+
+
+def plot_scores(scores, title: str = "Triage against the synthetic labels"):
+    """Bars of accuracy and macro-F1 per field with their 95% intervals; returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    x = np.arange(scores.height)
+    for offset, metric in ((-0.18, "accuracy"), (0.18, "macro_f1")):
+        values = np.array(scores[metric].to_list())
+        low = values - np.array(scores[f"{metric}_low"].to_list())
+        high = np.array(scores[f"{metric}_high"].to_list()) - values
+        ax.bar(x + offset, values, width=0.36, yerr=[low, high], capsize=3, label=metric.replace("_", "-"))
+    ax.set_xticks(x, scores["field"].to_list())
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("score (95% interval)")
+    ax.set_title(title)
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,154 @@
+"""The minutes app: paste or upload a meeting transcript, get minutes with every item tied to its lines."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from pathlib import PurePath
+from typing import Any
+
+import ipywidgets as widgets
+
+from kit import privacy
+from kit.errors import InputError, KitError
+from kit.widgets import html, minutes_view
+from kit.widgets.jobs import Job, describe_error
+from kit.widgets.translate import _uploaded
+
+ACCEPTED = (".txt", ".vtt", ".docx")
+
+
+class MinutesApp(widgets.VBox):
+    """Transcript box or upload, meeting date, model switch; then the minutes and their downloads.
+
+    ``model``: a loaded model, or a name/path for ``kit.load_model`` (None: the default), loaded on first use.
+    ``background=False`` runs the job in the click handler (scripts and tests).
+    """
+
+    def __init__(self, model: Any = None, *, confidential: bool = False, use_model: bool = True,
+                 background: bool = True):
+        self._llm = None if model is None or isinstance(model, str) else model
+        self._llm_name = model if isinstance(model, str) else None
+        self._background = background
+        self.job = Job(on_error=self._show_error, on_finish=lambda: self._set_busy(False))
+        self.result = None  # the last Minutes
+        self.text = widgets.Textarea(placeholder="Paste a transcript here ('Name: what they said' lines), "
+                                     "or upload a .txt, .vtt or .docx transcript below.",
+                                     layout=widgets.Layout(width="auto", height="14em"))
+        self.upload = widgets.FileUpload(accept=",".join(ACCEPTED), multiple=False,
+                                         description="Upload a transcript (.txt, .vtt, .docx)",
+                                         layout=widgets.Layout(width="auto"))
+        self.file_note = widgets.HTML()
+        self.date = widgets.DatePicker(description="Meeting date")
+        self.date_note = widgets.HTML("<small>Optional: used for due dates like 'by Friday' when the transcript "
+                                      "has no 'Date:' line.</small>")
+        self.use_model = widgets.Checkbox(value=bool(use_model), indent=False, layout=widgets.Layout(width="100%"),
+                                          description="Use the language model for the summary and unmarked actions")
+        self.confidential = widgets.Checkbox(value=bool(confidential), indent=False,
+                                             layout=widgets.Layout(width="100%"),
+                                             description="Confidential mode: keep no copy of the text on this "
+                                                         "computer's disk")
+        self.button = widgets.Button(description="Write minutes", button_style="primary")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(display="none"))
+        self.status = widgets.Label()
+        self.message = widgets.HTML()
+        self.summary = widgets.HTML()
+        self.minutes = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.download = widgets.HTML()
+        self.button.on_click(lambda _: self.run())
+        self.upload.observe(self._on_upload, names="value")
+        super().__init__([widgets.HTML(html.STYLE), widgets.HTML("<b>Meeting transcript</b>"), self.text,
+                          self.upload, self.file_note, widgets.HBox([self.date, self.date_note]), self.use_model,
+                          self.confidential, widgets.HBox([self.button, self.progress, self.status]), self.message,
+                          self.summary, self.minutes, self.download], layout=widgets.Layout(width="100%"))
+        self.add_class("kit-app")
+        self.add_class("kit-minutes-app")
+
+    def run(self) -> bool:
+        """Press "Write minutes": check the input, then start the job. False when nothing was started."""
+        if self.job.busy:
+            self._show_error("Minutes are already being written; wait for them to finish.", kind="info")
+            return False
+        for area in (self.message, self.summary, self.minutes, self.download):
+            area.value = ""
+        try:
+            request = self._read_inputs()
+        except Exception as exc:  # bad input of any kind is a message, not a traceback
+            self._show_error(describe_error(exc))
+            return False
+        self._set_busy(True)
+        return self.job.start(lambda: self._write(**request), background=self._background)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a running job to finish (True when it has)."""
+        return self.job.wait(timeout)
+
+    def _read_inputs(self) -> dict[str, Any]:
+        upload = _uploaded(self.upload)
+        if upload is None and not self.text.value.strip():
+            raise InputError("There is no transcript yet. Paste one into the box, or upload a .txt, .vtt or .docx "
+                             "transcript, then press Write minutes.")
+        if upload is not None and PurePath(upload[0]).suffix.lower() not in ACCEPTED:
+            raise InputError(f"This app reads .txt, .vtt and .docx transcripts; {upload[0]!r} is not one of those.")
+        from kit.admin.transcripts import read_transcript
+
+        source = read_transcript(upload[1], upload[0]) if upload else read_transcript(self.text.value)
+        return {"transcript": source, "upload_name": upload[0] if upload else None, "date": self.date.value,
+                "use_model": self.use_model.value, "confidential": self.confidential.value}
+
+    def _write(self, *, transcript: Any, upload_name: str | None, date: Any, use_model: bool,
+               confidential: bool) -> None:
+        from kit.admin.minutes import minutes
+
+        started = time.monotonic()
+        model = self._load_model() if use_model else None
+        self.status.value = "Reading the transcript..."
+        with privacy.confidential(confidential):
+            result = minutes(model, transcript, meeting_date=date, use_model=use_model, progress=self._on_progress)
+        self.result = result
+        self.summary.value = minutes_view.summary_html(result)
+        self.minutes.value = minutes_view.minutes_html(result)
+        self.download.value = minutes_view.downloads_html(result, upload_name)
+        self.status.value = f"Done in {time.monotonic() - started:.0f} s."
+
+    def _load_model(self) -> Any:
+        if self._llm is None:
+            import kit
+
+            self.status.value = "Loading the language model..."
+            self._llm = kit.load_model(self._llm_name)
+        return self._llm
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.max = max(int(total), 1)
+        self.progress.value = min(int(done), self.progress.max)
+        self.status.value = f"The model has read part {done} of {total}"
+
+    def _on_upload(self, change: dict) -> None:
+        upload = _uploaded(self.upload)
+        self.file_note.value = "" if upload is None else html.message(
+            f"Using the transcript {upload[0]} ({len(upload[1]):,} bytes); the text box is ignored.", "info")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.button.disabled = busy
+        self.button.description = "Writing minutes..." if busy else "Write minutes"
+        self.progress.layout.display = None if busy else "none"
+        if busy:
+            self.progress.value = 0
+            self.status.value = "Starting..."
+
+    def _show_error(self, text: str, kind: str = "error") -> None:
+        self.message.value = html.message(text, kind)
+        if kind == "error":
+            self.status.value = ""
+
+
+def minutes_app(model: Any = None, *, confidential: bool = False, use_model: bool = True) -> widgets.Widget:
+    """The minutes app for a notebook or a Voila page (a message, not a traceback, if it cannot start)."""
+    try:
+        return MinutesApp(model, confidential=confidential, use_model=use_model)
+    except Exception as exc:  # the edge: a message on the page, the traceback only in the server's log
+        if not isinstance(exc, KitError):
+            traceback.print_exc(file=sys.__stderr__)
+        return widgets.HTML(html.STYLE + html.message(f"The minutes app cannot start. {describe_error(exc)}", "error"))
