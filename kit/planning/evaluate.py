@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import random
 from dataclasses import dataclass
 from pathlib import Path
 
 from kit.errors import InputError
+from kit.evaluation import percentile_ci, read_jsonl, resamples
 from kit.planning.extract import extract
 from kit.planning.record import FIELDS
 
 LIST_FIELDS = ("works", "related_references")
+LABEL_FIX = ("Each line needs a JSON object with reference, description and labels (one per field); "
+             "see datasets/planning/LABELLING.md.")
 
 
 def load_labels(path: str | Path, split: str | None = None) -> list[dict]:
@@ -19,20 +20,13 @@ def load_labels(path: str | Path, split: str | None = None) -> list[dict]:
 
     ``split``: "tuning" (the rows the parsers were refined on) or "held-out" (labelled after); None: all.
     """
-    rows = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            missing = [f for f in FIELDS if f not in row["labels"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{path} line {number} is not a label row ({exc}).") from None
-        if missing:
-            raise InputError(f"{path} line {number} has no label for {', '.join(missing)}.")
-        if split is None or row.get("split") == split:
-            rows.append(row)
-    return rows
+    rows = read_jsonl(path, what="labels file", fix=LABEL_FIX, required=("labels",), check=_unlabelled)
+    return [row for row in rows if split is None or row.get("split") == split]
+
+
+def _unlabelled(row: dict) -> str | None:
+    missing = [f for f in FIELDS if f not in row["labels"]]
+    return f"has no label for {', '.join(missing)}" if missing else None
 
 
 def _norm(field: str, value):
@@ -78,9 +72,8 @@ def _rates(rows: list[tuple[int, int, int, int]]) -> tuple[float, float | None, 
 
 def score(predictions: dict[str, list[dict]], labels: list[dict], *, n_boot: int = 1000, seed: int = 0) -> list[Score]:
     """Scores per field and method; ``predictions`` maps a method to one ``record.values()`` dict per label row."""
-    rng = random.Random(seed)
     n = len(labels)
-    samples = [[rng.randrange(n) for _ in range(n)] for _ in range(n_boot)]
+    samples = resamples(n, n_boot=n_boot, seed=seed)
     out = []
     for method, preds in predictions.items():
         if len(preds) != n:
@@ -89,17 +82,10 @@ def score(predictions: dict[str, list[dict]], labels: list[dict], *, n_boot: int
             rows = [_counts(field, label["labels"][field], pred.get(field)) for label, pred in zip(labels, preds)]
             exact, precision, recall = _rates(rows)
             boot = [_rates([rows[i] for i in sample]) for sample in samples]
-            out.append(Score(field, method, n, exact, _ci([b[0] for b in boot]), precision,
-                             _ci([b[1] for b in boot if b[1] is not None]), recall,
-                             _ci([b[2] for b in boot if b[2] is not None])))
+            out.append(Score(field, method, n, exact, percentile_ci([b[0] for b in boot]), precision,
+                             percentile_ci([b[1] for b in boot if b[1] is not None]), recall,
+                             percentile_ci([b[2] for b in boot if b[2] is not None])))
     return out
-
-
-def _ci(values: list[float]) -> tuple[float, float]:
-    if not values:
-        return (float("nan"), float("nan"))
-    values = sorted(values)
-    return values[int(0.025 * (len(values) - 1))], values[int(0.975 * (len(values) - 1))]
 
 
 def evaluate(model, labels: list[dict], *, methods=("parsers", "model", "hybrid"), n_boot: int = 1000,

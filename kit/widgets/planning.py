@@ -1,0 +1,261 @@
+"""The planning app: check an application (fields with evidence, policy findings) and analyse consultation comments."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path, PurePath
+from typing import Any
+
+import ipywidgets as widgets
+
+from kit.errors import InputError, KitError
+from kit.planning import data
+from kit.widgets import html, planning_view
+from kit.widgets.jobs import Job, describe_error
+from kit.widgets.translate import _uploaded
+
+SAMPLE = data.dataset_dir() / "sample.csv"
+POLICIES = data.dataset_dir() / "policies"
+MAX_CHOICES = 100
+THEMES_CHOICES = [("Sort into the theme list (traffic, housing, design, ...)", "given"),
+                  ("Discover themes from the comments", "discover")]
+
+
+def real_applications(path: str | Path | None = None):
+    """Real applications to pick from: ``path``, else the published lists if present (../shared), else the sample."""
+    import kit.planning as planning
+
+    source = Path(path) if path else data.default_source()
+    if source == SAMPLE:
+        import polars as pl
+
+        return pl.read_csv(source, infer_schema_length=0)
+    with warnings.catch_warnings():  # unreadable rows are the loader's report, not this picker's concern
+        warnings.simplefilter("ignore")
+        return planning.load_applications(source)
+
+
+class PlanningApp(widgets.VBox):
+    """Two tabs: paste or pick an application and check it; upload a comments CSV and analyse it.
+
+    ``model`` is a loaded model, or a name/path for ``kit.load_model`` (None: the default), loaded on
+    first use; ``background=False`` runs jobs in the click handler (scripts and tests).
+    """
+
+    def __init__(self, model: Any = None, *, policies: str | Path | None = None, applications: Any = None,
+                 background: bool = True):
+        import kit.planning as planning
+
+        self._planning = planning
+        self._llm = None if model is None or isinstance(model, str) else model
+        self._llm_name = model if isinstance(model, str) else None
+        self._background = background
+        self.policies = planning.load_policies(policies or POLICIES)
+        self.job = Job(on_error=self._show_error, on_finish=self._finish)
+        self.record = self.findings = self.analysis = None
+        self._rows: list[dict] = []
+        self._picked: dict | None = None
+
+        self.search = widgets.Text(placeholder="Find a real application: reference or words (e.g. apartments)",
+                                   layout=widgets.Layout(width="auto"))
+        self.pick = widgets.Dropdown(options=[("(paste your own below)", -1)], value=-1, description="Real",
+                                     layout=widgets.Layout(width="auto"))
+        self.description = widgets.Textarea(placeholder="Paste the description of the proposal here.",
+                                            layout=widgets.Layout(width="auto", height="7em"))
+        self.address = widgets.Text(placeholder="Address (optional)", layout=widgets.Layout(width="auto"))
+        self.method = widgets.Dropdown(options=[("Parsers and the model (hybrid)", "hybrid"),
+                                                ("Parsers only (fast, no model)", "parsers")],
+                                       value="hybrid", description="Read with")
+        self.check_button = widgets.Button(description="Check application", button_style="primary")
+        self.upload = widgets.FileUpload(accept=".csv", multiple=False, description="Comments CSV",
+                                         layout=widgets.Layout(width="auto"))
+        self.upload_note = widgets.HTML("<small>A CSV with the columns <code>application,comment_id,text</code> "
+                                        "(only <code>text</code> is required), UTF-8.</small>")
+        self.themes_mode = widgets.Dropdown(options=THEMES_CHOICES, value="given", description="Themes",
+                                            layout=widgets.Layout(width="auto"))
+        self.analyse_button = widgets.Button(description="Analyse comments", button_style="primary")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(display="none"))
+        self.status = widgets.Label()
+        self.message = widgets.HTML()
+        self.record_view = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.findings_view = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.attribution = widgets.HTML()
+        self.comments_view = widgets.HTML(layout=widgets.Layout(width="100%"))
+
+        check_tab = widgets.VBox([
+            widgets.HTML("<b>Pick a real application, or paste a description</b>"), self.search, self.pick,
+            self.description, self.address, widgets.HBox([self.method, self.check_button]),
+            self.record_view, self.findings_view, self.attribution])
+        comments_tab = widgets.VBox([
+            widgets.HTML("<b>Consultation comments</b>"), widgets.HBox([self.upload, self.upload_note]),
+            widgets.HBox([self.themes_mode, self.analyse_button]), self.comments_view])
+        self.tabs = widgets.Tab(children=[check_tab, comments_tab])
+        self.tabs.set_title(0, "Check an application")
+        self.tabs.set_title(1, "Comments")
+
+        self.check_button.on_click(lambda _: self.check())
+        self.analyse_button.on_click(lambda _: self.analyse())
+        self.search.observe(lambda _: self._refresh_choices(), names="value")
+        self.pick.observe(self._on_pick, names="value")
+        super().__init__([widgets.HTML(html.STYLE + planning_view.STYLE), self.tabs,
+                          widgets.HBox([self.progress, self.status]), self.message],
+                         layout=widgets.Layout(width="100%"))
+        self.add_class("kit-app")
+        self.add_class("kit-planning-app")
+        self._load_choices(applications)
+
+    # -- actions ---------------------------------------------------------------------------
+    def check(self) -> bool:
+        """Press "Check application": extract the fields, then run the policy checks. False if nothing started."""
+        if not self._can_start():
+            return False
+        text, address = self.description.value, self.address.value
+        if not text.strip():
+            self._show_error("There is no description yet. Paste the proposal text, or pick a real application.")
+            return False
+        picked = self._picked if self._picked and self._picked.get("description") == text else None
+        self._set_busy(True, "Reading the application...")
+        return self.job.start(lambda: self._check(text, address, picked, self.method.value),
+                              background=self._background)
+
+    def analyse(self) -> bool:
+        """Press "Analyse comments": read the uploaded CSV, then stance, themes and quotes. False if nothing started."""
+        if not self._can_start():
+            return False
+        try:
+            comments = self._read_upload()
+        except Exception as exc:  # bad input of any kind is a message, not a traceback
+            self._show_error(describe_error(exc))
+            return False
+        self._set_busy(True, "Reading the comments...")
+        return self.job.start(lambda: self._analyse(comments, self.themes_mode.value), background=self._background)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a running job to finish (True when it has)."""
+        return self.job.wait(timeout)
+
+    # -- steps -----------------------------------------------------------------------------
+    def _check(self, text: str, address: str, picked: dict | None, method: str) -> None:
+        started = time.monotonic()
+        model = self._load_model() if method != "parsers" else None
+        self.status.value = "Extracting the fields..."
+        record = self._planning.extract(model, text, address or None, method=method,
+                                        reference=(picked or {}).get("reference"))
+        findings = self._planning.check(record, self.policies)
+        self.record, self.findings = record, findings
+        self.record_view.value = planning_view.record_html(record)
+        self.findings_view.value = "<b>Policy report</b>" + planning_view.findings_html(findings, self.policies)
+        self.attribution.value = f"<small>{html.esc(data.ATTRIBUTION)}</small>" if picked else ""
+        self.status.value = f"Done: {len(findings)} findings in {time.monotonic() - started:.0f} s."
+
+    def _read_upload(self):
+        upload = _uploaded(self.upload)
+        if upload is None:
+            raise InputError("No comments file yet. Upload a CSV with a 'text' column (one comment per row).")
+        name, data = upload
+        if PurePath(name).suffix.lower() != ".csv":
+            raise InputError(f"This tab reads CSV files; {name!r} is not one. In Excel, save as 'CSV UTF-8'.")
+        if not data.strip():
+            raise InputError(f"The file {name!r} is empty.")
+        return self._planning.read_comments(data, name=name)
+
+    def _analyse(self, comments, mode: str) -> None:
+        started = time.monotonic()
+        model = self._load_model()
+        self.status.value = "Reading the comments..."
+        themes = self._planning.COMMENT_THEMES if mode == "given" else None
+        analysis = self._planning.analyse_comments(model, comments, themes, progress=self._on_progress)
+        self.analysis = analysis
+        self.comments_view.value = planning_view.comments_html(analysis)
+        self.status.value = f"Done: {len(analysis.comments)} comments in {time.monotonic() - started:.0f} s."
+
+    def _load_model(self) -> Any:
+        if self._llm is None:
+            import kit
+
+            self.status.value = "Loading the language model..."
+            self._llm = kit.load_model(self._llm_name)
+        return self._llm
+
+    # -- picking a real application --------------------------------------------------------
+    def _load_choices(self, applications: Any) -> None:
+        try:
+            frame = applications if hasattr(applications, "to_dicts") else real_applications(applications)
+        except Exception as exc:  # the picker is optional: say why it is empty, keep the rest working
+            self.attribution.value = html.message(f"No real applications to pick from: {describe_error(exc)}", "warn")
+            return
+        self._rows = [r for r in frame.to_dicts() if (r.get("description") or "").strip()]
+        self._refresh_choices()
+
+    def _refresh_choices(self) -> None:
+        words = self.search.value.lower().split()
+        matches = [i for i, row in enumerate(self._rows)
+                   if all(w in f"{row.get('reference') or ''} {row['description']}".lower() for w in words)]
+        options = [("(paste your own below)", -1)] + [
+            (f"{self._rows[i].get('reference') or '?'}: {self._rows[i]['description'][:80]}", i)
+            for i in matches[:MAX_CHOICES]]
+        self.pick.options = options
+        self.pick.value = -1
+
+    def _on_pick(self, change: dict) -> None:
+        index = change["new"]
+        if index is None or index < 0:
+            self._picked = None
+            return
+        row = self._rows[index]
+        self._picked = row
+        self.description.value = row["description"]
+        self.address.value = row.get("address") or ""
+
+    # -- display ---------------------------------------------------------------------------
+    def _can_start(self) -> bool:
+        if self.job.busy:
+            self._show_error("A job is already running; wait for it to finish.", kind="info")
+            return False
+        self.message.value = ""
+        return True
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.max = max(int(total), 1)
+        self.progress.value = min(int(done), self.progress.max)
+        self.status.value = f"comment {done} of {total}"
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        for button in (self.check_button, self.analyse_button):
+            button.disabled = busy
+        self.progress.layout.display = None if busy else "none"
+        if busy:
+            self.progress.value = 0
+            self.status.value = text
+
+    def _finish(self) -> None:
+        self._set_busy(False)
+
+    def _show_error(self, text: str, kind: str = "error") -> None:
+        self.message.value = html.message(text, kind)
+        if kind == "error":
+            self.status.value = ""
+
+
+def planning_app(model: Any = None, *, policies: str | Path | None = None,
+                 applications: str | Path | None = None) -> widgets.Widget:
+    """The planning app for a notebook or a Voila page.
+
+    Args:
+        model: a loaded model, or a model name or path for ``kit.load_model`` (None: the default model).
+        policies: a policy YAML file or folder (None: the kit's synthetic local plan).
+        applications: a file or folder of real applications to pick from (None: ../shared if present,
+            else the project's sample of 150).
+
+    Returns:
+        The app; if it cannot start, a message saying why, not a traceback.
+    """
+    try:
+        return PlanningApp(model, policies=policies, applications=applications)
+    except Exception as exc:  # the edge: a message on the page, the traceback only in the server's log
+        if not isinstance(exc, KitError):
+            traceback.print_exc(file=sys.__stderr__)
+        return widgets.HTML(html.STYLE + html.message(f"The planning app cannot start. {describe_error(exc)}", "error"))
