@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from test_demo import isolated_env
-from test_demo_browser import CHROMIUM_ARGS, SECOND, _is_local, require_chromium
+from browser import SECOND, assert_stayed_local, chromium, local_browser  # noqa: F401 (a fixture)
 
 import kit.demo
 
@@ -27,45 +27,19 @@ EMAIL = ("Dear Council,\n\nMy bin has not been collected for a month. Since my w
          "and nobody is looking after me now.\n\nA resident of Elm Road")
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    path = require_chromium()
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.fail("The browser tests need Playwright for Python: pip install -e '.[test]' (or make install).",
-                    pytrace=False)
-    return path
-
-
 def test_minutes_and_triage_apps_in_a_browser(chromium, outputs_dir, tmp_path):
     from docx import Document
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     apps = tmp_path / "apps"
     apps.mkdir()
     for name in ("minutes.ipynb", "triage.ipynb"):
         shutil.copy(APPS / name, apps / name)
-    seen: list[str] = []
-    blocked: list[str] = []
-
-    def guard(route):
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
     with isolated_env(tmp_path / "home"), kit.demo.start(apps=apps, log_path=tmp_path / "voila.log") as demo, \
-            sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+            local_browser(chromium, outputs_dir, accept_downloads=True,
+                          viewport={"width": 1280, "height": 1600}) as session:
+        page = session.page
         try:
-            context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1600})
-            context.route("**/*", guard)
-            context.on("request", lambda request: seen.append(request.url))
-            page = context.new_page()
-            page.on("websocket", lambda socket: seen.append(socket.url))
-
             # Minutes: upload a transcript, see the minutes, download them.
             page.goto(demo.app_url("minutes"))
             panel = page.locator(".kit-minutes-app")
@@ -84,7 +58,7 @@ def test_minutes_and_triage_apps_in_a_browser(chromium, outputs_dir, tmp_path):
             expect(actions).to_contain_text("Bethan Rees")
             expect(actions).to_contain_text("line 10:")
             expect(panel.locator(".kit-minutes")).to_contain_text("Alan Fraser, Bethan Rees, Imran Hussain")
-            page.screenshot(path=str(outputs_dir / "admin-minutes.png"), full_page=True)
+            session.screenshot("admin-minutes.png")
             with page.expect_download(timeout=30 * SECOND) as info:
                 panel.locator("a.kit-download", has_text=".docx").click()
             assert info.value.suggested_filename == "m08_parking.minutes.docx"
@@ -114,11 +88,9 @@ def test_minutes_and_triage_apps_in_a_browser(chromium, outputs_dir, tmp_path):
             expect(item).to_contain_text("decided by: rule: safeguarding")
             expect(item.locator(".kit-draft")).not_to_be_empty()
             expect(panel).to_contain_text(re.compile(r"Done: 1 item\(s\), 1 with safeguarding words"))
-            page.screenshot(path=str(outputs_dir / "admin-triage.png"), full_page=True)
+            session.screenshot("admin-triage.png")
         finally:
-            browser.close()
             shutil.copy(demo.log_path, outputs_dir / "admin-voila.log")
 
-    outside = [url for url in seen if not _is_local(url)]
-    assert blocked == [] and outside == [], f"requests left 127.0.0.1: {blocked or outside}"
-    assert any("/api/kernels/" in url for url in seen), "the pages never reached their kernels"
+    assert_stayed_local(session)
+    assert any("/api/kernels/" in url for url in session.seen), "the pages never reached their kernels"

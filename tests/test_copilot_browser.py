@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 from test_demo import isolated_env
-from test_demo_browser import CHROMIUM_ARGS, SECOND, _is_local, chromium  # noqa: F401 (a fixture)
+from browser import SECOND, assert_stayed_local, chromium, local_browser  # noqa: F401 (a fixture)
 
 import kit.demo
 from kit.admin import ApprovalQueue
@@ -32,70 +32,51 @@ def demo(tmp_path_factory):
 
 
 def test_an_advisor_asks_a_supervisor_approves_the_advisor_sees_the_answer(chromium, demo, outputs_dir):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    seen: list[str] = []
-    blocked: list[str] = []
+    with local_browser(chromium, outputs_dir, viewport={"width": 1280, "height": 1400}) as session:
+        page = session.page
+        page.goto(demo.app_url("copilot"))
+        app = page.locator(".kit-copilot-app")
+        advisor = app.locator(".kit-copilot-advisor")
+        advisor.locator("textarea").wait_for(timeout=120 * SECOND)
 
-    def guard(route):
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
+        # The advisor asks; the real model drafts in the Voila kernel; nothing is shown until approved.
+        advisor.locator("textarea").fill(QUESTION)
+        advisor.get_by_role("button", name="Ask").click()
+        expect(advisor).to_contain_text("sent to a supervisor for approval", timeout=240 * SECOND)
+        row = advisor.locator("table.kit-copilot-items tr[data-item]").first
+        expect(row).to_have_attribute("data-status", "pending")
+        expect(row).to_contain_text("Okafor")
+        session.screenshot("copilot-advisor-asked.png")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 1400})
-            context.route("**/*", guard)
-            context.on("request", lambda request: seen.append(request.url))
-            page = context.new_page()
-            page.on("websocket", lambda socket: seen.append(socket.url))
-            page.goto(demo.app_url("copilot"))
-            app = page.locator(".kit-copilot-app")
-            advisor = app.locator(".kit-copilot-advisor")
-            advisor.locator("textarea").wait_for(timeout=120 * SECOND)
+        # The supervisor: a wrong passphrase is refused, the right one shows the redacted draft.
+        app.get_by_role("tab", name="Supervisor").click()
+        supervisor = app.locator(".kit-copilot-supervisor")
+        supervisor.locator(".widget-text", has_text="Your name").locator("input").fill("sam")
+        supervisor.locator("input[type=password]").fill("not the passphrase")
+        supervisor.get_by_role("button", name="Sign in").click()
+        expect(supervisor.locator(".kit-error")).to_contain_text("Wrong supervisor passphrase")
+        expect(supervisor.get_by_role("button", name="Approve", exact=True)).to_be_hidden()
+        supervisor.locator("input[type=password]").fill(PASS)
+        supervisor.get_by_role("button", name="Sign in").click()
+        expect(supervisor).to_contain_text("Signed in as sam")
+        draft = supervisor.locator(".kit-copilot-draft")
+        expect(draft).to_contain_text("[NAME_1]")
+        expect(draft).not_to_contain_text("Okafor")
+        session.screenshot("copilot-supervisor.png")
+        supervisor.get_by_role("button", name="Approve", exact=True).click()
+        expect(supervisor).to_contain_text("approve recorded")
 
-            # The advisor asks; the real model drafts in the Voila kernel; nothing is shown until approved.
-            advisor.locator("textarea").fill(QUESTION)
-            advisor.get_by_role("button", name="Ask").click()
-            expect(advisor).to_contain_text("sent to a supervisor for approval", timeout=240 * SECOND)
-            row = advisor.locator("table.kit-copilot-items tr[data-item]").first
-            expect(row).to_have_attribute("data-status", "pending")
-            expect(row).to_contain_text("Okafor")
-            page.screenshot(path=str(outputs_dir / "copilot-advisor-asked.png"), full_page=True)
+        # Back to the advisor: the approved answer, with the client's name put back.
+        app.get_by_role("tab", name="Advisor").click()
+        advisor.get_by_role("button", name="Refresh answers").click()
+        expect(row).to_have_attribute("data-status", "approved")
+        expect(row.locator(".kit-copilot-answer")).not_to_be_empty()
+        expect(row).to_contain_text("Okafor")
+        session.screenshot("copilot-advisor-approved.png")
 
-            # The supervisor: a wrong passphrase is refused, the right one shows the redacted draft.
-            app.get_by_role("tab", name="Supervisor").click()
-            supervisor = app.locator(".kit-copilot-supervisor")
-            supervisor.locator(".widget-text", has_text="Your name").locator("input").fill("sam")
-            supervisor.locator("input[type=password]").fill("not the passphrase")
-            supervisor.get_by_role("button", name="Sign in").click()
-            expect(supervisor.locator(".kit-error")).to_contain_text("Wrong supervisor passphrase")
-            expect(supervisor.get_by_role("button", name="Approve", exact=True)).to_be_hidden()
-            supervisor.locator("input[type=password]").fill(PASS)
-            supervisor.get_by_role("button", name="Sign in").click()
-            expect(supervisor).to_contain_text("Signed in as sam")
-            draft = supervisor.locator(".kit-copilot-draft")
-            expect(draft).to_contain_text("[NAME_1]")
-            expect(draft).not_to_contain_text("Okafor")
-            page.screenshot(path=str(outputs_dir / "copilot-supervisor.png"), full_page=True)
-            supervisor.get_by_role("button", name="Approve", exact=True).click()
-            expect(supervisor).to_contain_text("approve recorded")
-
-            # Back to the advisor: the approved answer, with the client's name put back.
-            app.get_by_role("tab", name="Advisor").click()
-            advisor.get_by_role("button", name="Refresh answers").click()
-            expect(row).to_have_attribute("data-status", "approved")
-            expect(row.locator(".kit-copilot-answer")).not_to_be_empty()
-            expect(row).to_contain_text("Okafor")
-            page.screenshot(path=str(outputs_dir / "copilot-advisor-approved.png"), full_page=True)
-        finally:
-            browser.close()
-
-    outside = [url for url in seen if not _is_local(url)]
-    assert blocked == [] and outside == [], f"requests left 127.0.0.1: {blocked or outside}"
+    assert_stayed_local(session)
     queue = ApprovalQueue(demo.home / "copilot" / "queue.sqlite")
     boss = queue.supervisor("auditor", PASS)
     assert [r["who"] for r in boss.refusals()] == ["sam"]  # the wrong passphrase was logged

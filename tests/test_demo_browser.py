@@ -8,26 +8,19 @@ translate says so; every flag explains itself), downloads the result, and fails 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from test_demo import LOCAL_HOSTS, isolated_env
+# chromium is a fixture; test_planning_browser imports CHROMIUM_ARGS, SECOND, _is_local and chromium from here.
+from browser import CHROMIUM_ARGS, SECOND, assert_stayed_local, chromium, local_browser, require_chromium  # noqa: F401
+from browser import is_local as _is_local
+from test_demo import isolated_env
 
 import kit.demo
 
 pytestmark = pytest.mark.browser
-
-# Debian's Chromium; KIT_CHROMIUM points the tests at another build (another distribution, macOS).
-CHROMIUM = Path(os.environ.get("KIT_CHROMIUM", "").strip() or "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-INSTALL_HINT = ("Install Debian's Chromium with: sudo apt-get install chromium "
-                "(the tests never download a browser), point KIT_CHROMIUM at a Chromium binary elsewhere, "
-                "or set KIT_SKIP_BROWSER=1 to skip the browser tests.")
 
 LETTER = """Dear Mr Khan,
 
@@ -40,31 +33,6 @@ Housing Benefit Team"""
 
 # The embedded model answers this sentence into Welsh with nothing (issue 7): the table must say so.
 NOT_TRANSLATED = "Your bin collection day will change to Thursday from 5 January. Reference BC-7781."
-SECOND = 1000  # Playwright counts milliseconds
-
-
-def require_chromium(path: Path = CHROMIUM, skip_env: str | None = None) -> Path:
-    """``path`` if Chromium is there; else a loud failure with the install command, or a skip if
-    KIT_SKIP_BROWSER=1 says this machine has no browser on purpose."""
-    if path.exists():
-        return path
-    if skip_env is None:
-        skip_env = os.environ.get("KIT_SKIP_BROWSER", "")
-    if skip_env == "1":
-        pytest.skip(f"KIT_SKIP_BROWSER=1 and no Chromium at {path}: browser tests skipped")
-    pytest.fail(f"The browser tests need Chromium at {path}, and it is not there. {INSTALL_HINT}", pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    """Debian's Chromium, and Playwright to drive it."""
-    path = require_chromium()
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.fail("The browser tests need Playwright for Python: pip install -e '.[test]' (or make install).",
-                    pytrace=False)
-    return path
 
 
 def test_a_missing_chromium_fails_loudly_unless_skipping_is_asked_for(tmp_path):
@@ -77,6 +45,12 @@ def test_a_missing_chromium_fails_loudly_unless_skipping_is_asked_for(tmp_path):
     assert require_chromium(missing, skip_env="1") == missing  # present: it runs, whatever the variable says
 
 
+def test_only_this_computer_counts_as_local():
+    assert _is_local("http://127.0.0.1:8866/voila/render/translate.ipynb") and _is_local("ws://localhost:1/api")
+    assert _is_local("data:image/png;base64,AAAA") and _is_local("about:blank")
+    assert not _is_local("https://cdn.jsdelivr.net/npm/x.js") and not _is_local("http://10.0.0.2:8866/")
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     home = tmp_path_factory.mktemp("browser-home")
@@ -84,120 +58,95 @@ def demo(tmp_path_factory):
         yield running
 
 
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in ("data", "blob", "about"):
-        return True
-    return parts.hostname in LOCAL_HOSTS
-
-
 def test_a_stakeholder_translates_a_letter_offline(chromium, demo, outputs_dir, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    seen: list[str] = []
-    blocked: list[str] = []
+    with local_browser(chromium, outputs_dir, accept_downloads=True,
+                       viewport={"width": 1280, "height": 1800}) as session:
+        page = session.page
 
-    def guard(route):
-        url = route.request.url
-        if _is_local(url):
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
+        # The landing page lists the app with its description.
+        page.goto(demo.url)
+        app = page.locator('.kit-app[data-app="translate"]')
+        expect(app.locator("a")).to_have_text("Translate a letter")
+        expect(app.locator(".kit-app-description")).to_contain_text("see which parts a person should check")
+        session.screenshot("demo-landing.png")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1800})
-            context.route("**/*", guard)
-            context.on("request", lambda request: seen.append(request.url))
-            page = context.new_page()
-            page.on("websocket", lambda socket: seen.append(socket.url))
+        # The app: Voila runs the notebook, then the widgets appear.
+        app.locator("a").click()
+        panel = page.locator(".kit-translate-app")
+        panel.locator("textarea").wait_for(timeout=120 * SECOND)
+        expect(page.locator("body")).not_to_contain_text("translate_app(")  # no code shown
+        panel.locator("textarea").fill(LETTER)
+        panel.locator(".widget-dropdown", has_text="Into").locator("select").select_option(label="Welsh")
+        # Record every progress label the page shows, however briefly.
+        page.evaluate("""() => {
+            window.kitProgress = [];
+            new MutationObserver(() => {
+                const match = document.body.innerText.match(/[A-Za-z ]+: segment \\d+ of \\d+ \\(pass \\d of \\d\\)/);
+                if (match && !window.kitProgress.includes(match[0])) window.kitProgress.push(match[0]);
+            }).observe(document.body, {subtree: true, childList: true, characterData: true});
+        }""")
+        panel.get_by_role("button", name="Translate", exact=True).click()
 
-            # The landing page lists the app with its description.
-            page.goto(demo.url)
-            app = page.locator('.kit-app[data-app="translate"]')
-            expect(app.locator("a")).to_have_text("Translate a letter")
-            expect(app.locator(".kit-app-description")).to_contain_text("see which parts a person should check")
-            page.screenshot(path=str(outputs_dir / "demo-landing.png"), full_page=True)
+        busy = panel.get_by_role("button", name="Translating...")
+        expect(busy).to_be_disabled(timeout=30 * SECOND)
+        expect(panel.locator(".widget-hprogress, .widget-progress").first).to_be_visible()
+        expect(panel).to_contain_text(re.compile(r"segment \d+ of \d+"), timeout=150 * SECOND)
 
-            # The app: Voila runs the notebook, then the widgets appear.
-            app.locator("a").click()
-            panel = page.locator(".kit-translate-app")
-            panel.locator("textarea").wait_for(timeout=120 * SECOND)
-            expect(page.locator("body")).not_to_contain_text("translate_app(")  # no code shown
-            panel.locator("textarea").fill(LETTER)
-            panel.locator(".widget-dropdown", has_text="Into").locator("select").select_option(label="Welsh")
-            # Record every progress label the page shows, however briefly.
-            page.evaluate("""() => {
-                window.kitProgress = [];
-                new MutationObserver(() => {
-                    const match = document.body.innerText.match(/[A-Za-z ]+: segment \\d+ of \\d+ \\(pass \\d of \\d\\)/);
-                    if (match && !window.kitProgress.includes(match[0])) window.kitProgress.push(match[0]);
-                }).observe(document.body, {subtree: true, childList: true, characterData: true});
-            }""")
-            panel.get_by_role("button", name="Translate", exact=True).click()
+        table = panel.locator("table.kit-segments")
+        table.wait_for(timeout=150 * SECOND)
+        expect(panel.get_by_role("button", name="Translate", exact=True)).to_be_enabled()
+        progress = page.evaluate("window.kitProgress")
+        assert any("Translating: segment" in label and "(pass 1 of 2)" in label for label in progress), progress
+        assert any("Checking by translating back: segment" in label and "(pass 2 of 2)" in label
+                   for label in progress), progress
 
-            busy = panel.get_by_role("button", name="Translating...")
-            expect(busy).to_be_disabled(timeout=30 * SECOND)
-            expect(panel.locator(".widget-hprogress, .widget-progress").first).to_be_visible()
-            expect(panel).to_contain_text(re.compile(r"segment \d+ of \d+"), timeout=150 * SECOND)
+        translations = table.locator("td.kit-translation")
+        assert translations.count() >= 5
+        assert table.locator("td.kit-flags").count() == translations.count()
+        expect(table.locator("td.kit-source").first).to_contain_text("Dear Mr Khan")
+        expect(table).to_contain_text("HB-2024-0193")
+        real = table.locator("td.kit-translation:not(.kit-not-translated)")
+        assert real.count() >= 1 and any(text.strip() for text in real.all_inner_texts())
+        assert real.first.get_attribute("lang") == "cy"
+        assert real.first.get_attribute("dir") == "ltr"  # (right-to-left: test_widgets_translate)
 
-            table = panel.locator("table.kit-segments")
-            table.wait_for(timeout=150 * SECOND)
-            expect(panel.get_by_role("button", name="Translate", exact=True)).to_be_enabled()
-            progress = page.evaluate("window.kitProgress")
-            assert any("Translating: segment" in label and "(pass 1 of 2)" in label for label in progress), progress
-            assert any("Checking by translating back: segment" in label and "(pass 2 of 2)" in label
-                       for label in progress), progress
+        # The sentence the model left empty: said plainly, not shown as if it were Welsh.
+        row = table.locator("tr", has=page.locator("td.kit-source", has_text=NOT_TRANSLATED))
+        cell = row.locator("td.kit-translation")
+        expect(cell).to_contain_text("Not translated — original kept")
+        expect(cell).to_contain_text("The model gave no answer.")
+        expect(cell).not_to_contain_text("Reference BC-7781")
+        checks = row.locator("td.kit-flags")
+        expect(checks.locator(".kit-flag")).to_have_text(["not translated"])  # no "missing 5" about shown text
+        assert "the original is kept" in checks.locator(".kit-flag").get_attribute("title")
+        # Every flag explains itself: a hover title, and a note that opens on a click.
+        for flag in table.locator(".kit-flag").all():
+            assert (flag.get_attribute("title") or "").strip(), flag.inner_text()
+        note = checks.locator("details.kit-flag-details")
+        expect(note.locator("li")).not_to_be_visible()
+        note.locator("summary").click()
+        expect(note.locator("li")).to_be_visible()
+        expect(note).to_contain_text("no usable translation of this segment")
+        expect(panel.locator(".kit-message").first).to_contain_text(
+            re.compile(r"\d+ of \d+ segments? needs? review"))
+        expect(panel.locator(".kit-message").first).to_contain_text("not translated")
+        session.screenshot("demo-translate.png")
 
-            translations = table.locator("td.kit-translation")
-            assert translations.count() >= 5
-            assert table.locator("td.kit-flags").count() == translations.count()
-            expect(table.locator("td.kit-source").first).to_contain_text("Dear Mr Khan")
-            expect(table).to_contain_text("HB-2024-0193")
-            real = table.locator("td.kit-translation:not(.kit-not-translated)")
-            assert real.count() >= 1 and any(text.strip() for text in real.all_inner_texts())
-            assert real.first.get_attribute("lang") == "cy"
-            assert real.first.get_attribute("dir") == "ltr"  # (right-to-left: test_widgets_translate)
+        with page.expect_download(timeout=30 * SECOND) as download_info:
+            panel.locator("a.kit-download").click()
+        download = download_info.value
+        assert download.suggested_filename == "translation.cy.txt"
+        saved = tmp_path / download.suggested_filename
+        download.save_as(saved)
+        text = saved.read_bytes().decode("utf-8")
+        assert text.strip(), "the downloaded translation is empty"
+        # The original is kept where the translation failed, and listed for review at the end.
+        body, _, review = text.partition("Translation review (remove this section before sending)")
+        assert NOT_TRANSLATED in body and f"“{NOT_TRANSLATED}” — The model gave no answer." in review
 
-            # The sentence the model left empty: said plainly, not shown as if it were Welsh.
-            row = table.locator("tr", has=page.locator("td.kit-source", has_text=NOT_TRANSLATED))
-            cell = row.locator("td.kit-translation")
-            expect(cell).to_contain_text("Not translated — original kept")
-            expect(cell).to_contain_text("The model gave no answer.")
-            expect(cell).not_to_contain_text("Reference BC-7781")
-            checks = row.locator("td.kit-flags")
-            expect(checks.locator(".kit-flag")).to_have_text(["not translated"])  # no "missing 5" about shown text
-            assert "the original is kept" in checks.locator(".kit-flag").get_attribute("title")
-            # Every flag explains itself: a hover title, and a note that opens on a click.
-            for flag in table.locator(".kit-flag").all():
-                assert (flag.get_attribute("title") or "").strip(), flag.inner_text()
-            note = checks.locator("details.kit-flag-details")
-            expect(note.locator("li")).not_to_be_visible()
-            note.locator("summary").click()
-            expect(note.locator("li")).to_be_visible()
-            expect(note).to_contain_text("no usable translation of this segment")
-            expect(panel.locator(".kit-message").first).to_contain_text(
-                re.compile(r"\d+ of \d+ segments? needs? review"))
-            expect(panel.locator(".kit-message").first).to_contain_text("not translated")
-            page.screenshot(path=str(outputs_dir / "demo-translate.png"), full_page=True)
-
-            with page.expect_download(timeout=30 * SECOND) as download_info:
-                panel.locator("a.kit-download").click()
-            download = download_info.value
-            assert download.suggested_filename == "translation.cy.txt"
-            saved = tmp_path / download.suggested_filename
-            download.save_as(saved)
-            text = saved.read_bytes().decode("utf-8")
-            assert text.strip(), "the downloaded translation is empty"
-            # The original is kept where the translation failed, and listed for review at the end.
-            body, _, review = text.partition("Translation review (remove this section before sending)")
-            assert NOT_TRANSLATED in body and f"“{NOT_TRANSLATED}” — The model gave no answer." in review
-        finally:
-            browser.close()
-
-    outside = [url for url in seen if not _is_local(url)]
-    assert blocked == [] and outside == [], f"requests left 127.0.0.1: {blocked or outside}"
-    assert any(urlsplit(url).path.startswith("/api/kernels/") for url in seen), "the page never reached its kernel"
+    assert_stayed_local(session)
+    kernels = [url for url in session.seen if urlsplit(url).path.startswith("/api/kernels/")]
+    assert kernels, "the page never reached its kernel"
     shutil.copy(demo.log_path, outputs_dir / "demo-voila.log")

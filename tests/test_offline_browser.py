@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from test_demo import isolated_env
-from test_demo_browser import CHROMIUM_ARGS, SECOND, _is_local, require_chromium
+from browser import SECOND, assert_stayed_local, chromium, local_browser  # noqa: F401 (a fixture)
 
 import kit.demo
 from kit import serve
@@ -24,17 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.model]
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "notebooks" / "apps" / "offline_assistant.ipynb"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    path = require_chromium()
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.fail("The browser tests need Playwright for Python: pip install -e '.[test]' (or make install).",
-                    pytrace=False)
-    return path
 
 
 def start_primary(port: int = 0) -> serve.ServerProcess:
@@ -57,31 +46,16 @@ def app_with_primary(folder: Path, url: str) -> Path:
 
 
 def test_staff_see_the_tier_change_when_the_primary_stops(chromium, outputs_dir, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     primary = start_primary()
     port = int(primary.url.rsplit(":", 1)[1])
     restarted = None
-    seen: list[str] = []
-    blocked: list[str] = []
-
-    def guard(route):
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
     apps = app_with_primary(tmp_path / "apps", primary.url)
     with isolated_env(tmp_path / "home"), kit.demo.start(apps=apps, log_path=tmp_path / "voila.log") as demo, \
-            sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+            local_browser(chromium, outputs_dir, viewport={"width": 1280, "height": 1600}) as session:
+        page = session.page
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 1600})
-            context.route("**/*", guard)
-            context.on("request", lambda request: seen.append(request.url))
-            page = context.new_page()
-            page.on("websocket", lambda socket: seen.append(socket.url))
             page.goto(demo.app_url("offline_assistant"))
             panel = page.locator(".kit-offline-app")
             question = panel.locator("textarea").first
@@ -104,7 +78,7 @@ def test_staff_see_the_tier_change_when_the_primary_stops(chromium, outputs_dir,
             citation.locator("summary").click()
             expect(section_text).to_be_visible()
             assert section_text.inner_text().strip()
-            page.screenshot(path=str(outputs_dir / "offline-primary.png"), full_page=True)
+            session.screenshot("offline-primary.png")
 
             # 2. Pull the plug: the model in the app's own kernel answers, and the banner says so.
             primary.stop()
@@ -125,22 +99,20 @@ def test_staff_see_the_tier_change_when_the_primary_stops(chromium, outputs_dir,
             panel.get_by_role("button", name="Send waiting entries").click()
             expect(panel.locator(".kit-message.kit-info")).to_contain_text("The outbox keeps its entries")
             expect(outbox).to_have_attribute("data-pending", "1")
-            page.screenshot(path=str(outputs_dir / "offline-local.png"), full_page=True)
+            session.screenshot("offline-local.png")
 
             # ...and is sent once the primary is back.
             restarted = start_primary(port)
             panel.get_by_role("button", name="Send waiting entries").click()
             expect(outbox).to_have_attribute("data-pending", "0")
             expect(outbox).to_contain_text("runners in place")
-            page.screenshot(path=str(outputs_dir / "offline-replayed.png"), full_page=True)
+            session.screenshot("offline-replayed.png")
         finally:
-            browser.close()
             primary.stop()
             if restarted is not None:
                 restarted.stop()
             shutil.copy(demo.log_path, outputs_dir / "offline-voila.log")
 
-    outside = [url for url in seen if not _is_local(url)]
-    assert blocked == [] and outside == [], f"requests left 127.0.0.1: {blocked or outside}"
+    assert_stayed_local(session)
     central = list((tmp_path / "home").glob("offline/central-log.jsonl"))
     assert central and "runners in place" in central[0].read_text(encoding="utf-8")

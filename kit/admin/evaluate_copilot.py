@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import Any
 
 from kit.redaction import scrub
 from kit.admin.copilot import ESCALATE, MIN_SCORE
-from kit.errors import InputError
+from kit.evaluation import read_jsonl
 
 
 def dataset_dir() -> Path:
@@ -21,19 +20,8 @@ def dataset_dir() -> Path:
 
 def load_questions(path: str | Path) -> list[dict]:
     """Advisor questions ``{"id", "question", "documents": [...], "answerable"}`` from a JSONL file."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"No questions file at {path}; see datasets/admin/README.md for its format.")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                row = json.loads(line)
-                row["question"], row["documents"]  # noqa: B018 - both fields are required
-            except (ValueError, KeyError, TypeError) as exc:
-                raise InputError(f"{path} line {number} is not a question record ({exc}).") from None
-            rows.append(row)
-    return rows
+    return read_jsonl(path, what="questions file", fix="See datasets/admin/README.md for its format.",
+                      required=("question", "documents"))
 
 
 def retrieval(store: Any, questions: Iterable[dict], k: int = 5):

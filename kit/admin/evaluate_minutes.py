@@ -6,11 +6,11 @@ matched at most once). Owner and due date are scored on the matched actions only
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from kit.admin.minutes import minutes as make_minutes
+from kit.evaluation import read_jsonl
 
 
 def dataset_dir() -> Path:
@@ -20,8 +20,9 @@ def dataset_dir() -> Path:
 
 def load_references(path: str | Path | None = None) -> list[dict]:
     """The reference minutes (one dict per transcript; ``file`` names it under ``transcripts/``)."""
-    path = Path(path) if path else dataset_dir() / "references.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_jsonl(path or dataset_dir() / "references.jsonl", what="reference minutes",
+                      required=("id", "file", "format", "actions", "decisions"),
+                      fix="See datasets/admin/minutes/README.md for the fields each line needs.")
 
 
 def transcript_path(reference: dict) -> Path:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kit.evaluation import percentile_ci, read_jsonl, resamples
+
 FIELDS = ("category", "urgency", "team")
 
 
@@ -19,7 +21,9 @@ def load_labels(path: str | Path | None = None):
     """The labelled emails as a polars DataFrame (id, text, category, urgency, team, safeguarding, ...)."""
     import polars as pl
 
-    return pl.read_ndjson(Path(path) if path else default_labels_path())
+    rows = read_jsonl(path or default_labels_path(), what="labelled emails", required=("id", "text", *FIELDS),
+                      fix="See datasets/admin/triage/README.md for the fields each line needs.")
+    return pl.DataFrame(rows, infer_schema_length=None)
 
 
 def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
@@ -33,17 +37,12 @@ def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.mean(scores)) if scores else float("nan")
 
 
-def _interval(values: list[float]) -> tuple[float, float]:
-    return float(np.nanpercentile(values, 2.5)), float(np.nanpercentile(values, 97.5))
-
-
 def score_fields(predicted, labels, *, n_boot: int = 1000, seed: int = 0):
     """One row per field: n, accuracy and macro-F1, each with a bootstrap 95% interval (rows resampled)."""
     import polars as pl
 
     joined = labels.select("id", *FIELDS).join(predicted.select("id", *[pl.col(f).alias(f"{f}_pred") for f in FIELDS]),
                                                on="id", how="inner")
-    rng = np.random.default_rng(seed)
     rows = []
     for field in FIELDS:
         truth = np.array(joined[field].to_list(), dtype=object)
@@ -51,13 +50,12 @@ def score_fields(predicted, labels, *, n_boot: int = 1000, seed: int = 0):
         n = len(truth)
         if n == 0:
             continue
-        boots = [rng.integers(0, n, n) for _ in range(n_boot)]
-        accs = [float(np.mean(truth[b] == guess[b])) for b in boots]
-        f1s = [macro_f1(truth[b], guess[b]) for b in boots]
+        boots = [np.array(b) for b in resamples(n, n_boot=n_boot, seed=seed)]
+        accuracy_ci = percentile_ci([float(np.mean(truth[b] == guess[b])) for b in boots])
+        f1_ci = percentile_ci([macro_f1(truth[b], guess[b]) for b in boots])
         rows.append({"field": field, "n": n, "accuracy": float(np.mean(truth == guess)),
-                     "accuracy_low": _interval(accs)[0], "accuracy_high": _interval(accs)[1],
-                     "macro_f1": macro_f1(truth, guess), "macro_f1_low": _interval(f1s)[0],
-                     "macro_f1_high": _interval(f1s)[1]})
+                     "accuracy_low": accuracy_ci[0], "accuracy_high": accuracy_ci[1],
+                     "macro_f1": macro_f1(truth, guess), "macro_f1_low": f1_ci[0], "macro_f1_high": f1_ci[1]})
     return pl.DataFrame(rows)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import InputError
+from kit.evaluation import read_jsonl, spread
 
 MODEL_TIERS = ("primary", "local")
 
@@ -26,20 +26,7 @@ def load_questions(path: str | Path | None = None) -> list[dict[str, Any]]:
     path = Path(path) if path is not None else default_dataset_dir() / "questions.jsonl"
     if path.is_dir():
         path = path / "questions.jsonl"
-    if not path.is_file():
-        raise InputError(f"No questions at {path}. Pass the questions.jsonl of datasets/offline.")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
-                raise InputError(f"{path.name} line {number} is not valid JSON.") from None
-    return rows
-
-
-def _spread(rows: Sequence[dict], size: int) -> list[dict]:
-    return [rows[i * len(rows) // size] for i in range(size)] if size < len(rows) else list(rows)
+    return read_jsonl(path, what="questions", fix="Pass the questions.jsonl of datasets/offline.")
 
 
 def sample(rows: Sequence[dict], size: int | None) -> list[dict]:
@@ -51,10 +38,10 @@ def sample(rows: Sequence[dict], size: int | None) -> list[dict]:
         raise InputError("sample_size must be at least 1 (or None for every question).")
     unanswerable = [row for row in rows if row.get("answerable") is False]
     if size < 2 or not unanswerable or len(unanswerable) == len(rows):
-        return _spread(rows, size)
+        return spread(rows, size)
     take = min(len(unanswerable), max(1, round(size * len(unanswerable) / len(rows))))
     answerable = [row for row in rows if row.get("answerable") is not False]
-    picked = {id(row) for row in _spread(unanswerable, take) + _spread(answerable, size - take)}
+    picked = {id(row) for row in spread(unanswerable, take) + spread(answerable, size - take)}
     return [row for row in rows if id(row) in picked]
 
 

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from kit.errors import InputError
+from kit.evaluation import read_jsonl
 
 Span = tuple[int, int, str]  # start, end, type
 
 
 def load_labelled(path: str | Path) -> list[dict]:
     """Records ``{"id", "text", "entities": [{"start", "end", "type"}]}`` from a JSONL file."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"No labelled redaction set at {path}. Build it with "
-                         "datasets/admin/redaction/make_redaction_set.py.")
-    records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            for e in record["entities"]:
-                assert record["text"][e["start"]:e["end"]], "empty span"
-        except (ValueError, KeyError, TypeError, AssertionError) as exc:
-            raise InputError(f"{path} line {number} is not a labelled record ({exc}). "
-                             'Each line needs "text" and "entities" with start, end and type.') from None
-        records.append(record)
-    return records
+    return read_jsonl(path, what="labelled redaction set", required=("text", "entities"), check=_empty_span,
+                      fix='Each line needs "text" and "entities" with start, end and type; build the set with '
+                          "datasets/admin/redaction/make_redaction_set.py.")
+
+
+def _empty_span(record: dict) -> str | None:
+    empty = [e for e in record["entities"] if not record["text"][e["start"]:e["end"]]]
+    return f"has an empty span {empty[0]}" if empty else None
 
 
 def _predict_default(text: str) -> list[Span]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import InputError
+from kit.evaluation import read_jsonl, spread
 from kit.translate.glossary import Glossary, load_glossary
 from kit.translate.languages import get_language
 from kit.translate.quality import chrf
@@ -31,17 +31,8 @@ def default_dataset_dir() -> Path:
 
 def load_segments(folder: str | Path | None = None) -> list[dict[str, Any]]:
     """The dataset's segments (``segments.jsonl``): id, domain, en, one field per language, protected."""
-    path = Path(folder or default_dataset_dir()) / "segments.jsonl"
-    if not path.is_file():
-        raise InputError(f"No evaluation data at {path}. Pass dataset_dir= pointing at datasets/translation.")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
-                raise InputError(f"{path.name} line {number} is not valid JSON.") from None
-    return rows
+    return read_jsonl(Path(folder or default_dataset_dir()) / "segments.jsonl", what="evaluation data",
+                      fix="Pass dataset_dir= pointing at datasets/translation.")
 
 
 def sample(rows: Sequence[dict], size: int | None) -> list[dict]:
@@ -50,7 +41,7 @@ def sample(rows: Sequence[dict], size: int | None) -> list[dict]:
         return list(rows)
     if size < 1:
         raise InputError("sample_size must be at least 1 (or None for every segment).")
-    return [rows[i * len(rows) // size] for i in range(size)]
+    return spread(rows, size)
 
 
 @dataclass(frozen=True)

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 
-from kit.errors import KitError
 from kit.widgets import copilot_view, html
+from kit.widgets.app import resolve_folder, start_app
 from kit.widgets.jobs import Job, describe_error
-
-
-def resolve_folder(folder: str | Path) -> Path:
-    """``folder`` as given, or (for a relative path that is not there) relative to the repository root."""
-    path = Path(folder).expanduser()
-    if not path.is_absolute() and not path.exists():
-        from_root = Path(__file__).resolve().parents[2] / path
-        if from_root.exists():
-            return from_root
-    return path
 
 
 def default_queue_path() -> Path:
@@ -202,9 +190,5 @@ class CopilotApp(widgets.VBox):
 def copilot_app(model: Any = None, *, knowledge_base: str | Path, queue_path: str | Path | None = None,
                 advisor: str = "advisor") -> widgets.Widget:
     """The copilot app for a notebook or a Voila page; if it cannot start, a message saying why."""
-    try:
-        return CopilotApp(model, knowledge_base=knowledge_base, queue_path=queue_path, advisor=advisor)
-    except Exception as exc:
-        if not isinstance(exc, KitError):
-            traceback.print_exc(file=sys.__stderr__)
-        return widgets.HTML(html.STYLE + html.message(f"The copilot app cannot start. {describe_error(exc)}", "error"))
+    return start_app("The copilot app",
+                     lambda: CopilotApp(model, knowledge_base=knowledge_base, queue_path=queue_path, advisor=advisor))

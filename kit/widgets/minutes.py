@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-import sys
 import time
-import traceback
 from pathlib import PurePath
 from typing import Any
 
 import ipywidgets as widgets
 
 from kit import privacy
-from kit.errors import InputError, KitError
+from kit.errors import InputError
 from kit.widgets import html, minutes_view
-from kit.widgets.jobs import Job, describe_error
-from kit.widgets.translate import _uploaded
+from kit.widgets.app import JobApp, start_app, uploaded
 
 ACCEPTED = (".txt", ".vtt", ".docx")
 
 
-class MinutesApp(widgets.VBox):
+class MinutesApp(JobApp):
     """Transcript box or upload, meeting date, model switch; then the minutes and their downloads.
 
     ``model``: a loaded model, or a name/path for ``kit.load_model`` (None: the default), loaded on first use.
     ``background=False`` runs the job in the click handler (scripts and tests).
     """
 
+    ACTION = ("Write minutes", "Writing minutes...")
+    BUSY = "Minutes are already being written; wait for them to finish."
+
     def __init__(self, model: Any = None, *, confidential: bool = False, use_model: bool = True,
                  background: bool = True):
-        self._llm = None if model is None or isinstance(model, str) else model
-        self._llm_name = model if isinstance(model, str) else None
-        self._background = background
-        self.job = Job(on_error=self._show_error, on_finish=lambda: self._set_busy(False))
+        self._init_job(model, background=background)
         self.result = None  # the last Minutes
         self.text = widgets.Textarea(placeholder="Paste a transcript here ('Name: what they said' lines), "
                                      "or upload a .txt, .vtt or .docx transcript below.",
@@ -67,25 +64,11 @@ class MinutesApp(widgets.VBox):
 
     def run(self) -> bool:
         """Press "Write minutes": check the input, then start the job. False when nothing was started."""
-        if self.job.busy:
-            self._show_error("Minutes are already being written; wait for them to finish.", kind="info")
-            return False
-        for area in (self.message, self.summary, self.minutes, self.download):
-            area.value = ""
-        try:
-            request = self._read_inputs()
-        except Exception as exc:  # bad input of any kind is a message, not a traceback
-            self._show_error(describe_error(exc))
-            return False
-        self._set_busy(True)
-        return self.job.start(lambda: self._write(**request), background=self._background)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for a running job to finish (True when it has)."""
-        return self.job.wait(timeout)
+        return self._start(self._read_inputs, lambda request: self._write(**request),
+                           clear=(self.message, self.summary, self.minutes, self.download))
 
     def _read_inputs(self) -> dict[str, Any]:
-        upload = _uploaded(self.upload)
+        upload = uploaded(self.upload)
         if upload is None and not self.text.value.strip():
             raise InputError("There is no transcript yet. Paste one into the box, or upload a .txt, .vtt or .docx "
                              "transcript, then press Write minutes.")
@@ -112,43 +95,14 @@ class MinutesApp(widgets.VBox):
         self.download.value = minutes_view.downloads_html(result, upload_name)
         self.status.value = f"Done in {time.monotonic() - started:.0f} s."
 
-    def _load_model(self) -> Any:
-        if self._llm is None:
-            import kit
-
-            self.status.value = "Loading the language model..."
-            self._llm = kit.load_model(self._llm_name)
-        return self._llm
-
     def _on_progress(self, done: int, total: int) -> None:
-        self.progress.max = max(int(total), 1)
-        self.progress.value = min(int(done), self.progress.max)
-        self.status.value = f"The model has read part {done} of {total}"
+        self._show_progress(done, total, f"The model has read part {done} of {total}")
 
     def _on_upload(self, change: dict) -> None:
-        upload = _uploaded(self.upload)
+        upload = uploaded(self.upload)
         self.file_note.value = "" if upload is None else html.message(
             f"Using the transcript {upload[0]} ({len(upload[1]):,} bytes); the text box is ignored.", "info")
 
-    def _set_busy(self, busy: bool) -> None:
-        self.button.disabled = busy
-        self.button.description = "Writing minutes..." if busy else "Write minutes"
-        self.progress.layout.display = None if busy else "none"
-        if busy:
-            self.progress.value = 0
-            self.status.value = "Starting..."
-
-    def _show_error(self, text: str, kind: str = "error") -> None:
-        self.message.value = html.message(text, kind)
-        if kind == "error":
-            self.status.value = ""
-
-
 def minutes_app(model: Any = None, *, confidential: bool = False, use_model: bool = True) -> widgets.Widget:
     """The minutes app for a notebook or a Voila page (a message, not a traceback, if it cannot start)."""
-    try:
-        return MinutesApp(model, confidential=confidential, use_model=use_model)
-    except Exception as exc:  # the edge: a message on the page, the traceback only in the server's log
-        if not isinstance(exc, KitError):
-            traceback.print_exc(file=sys.__stderr__)
-        return widgets.HTML(html.STYLE + html.message(f"The minutes app cannot start. {describe_error(exc)}", "error"))
+    return start_app("The minutes app", lambda: MinutesApp(model, confidential=confidential, use_model=use_model))

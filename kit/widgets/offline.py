@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
-import traceback
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,33 +14,26 @@ import ipywidgets as widgets
 from kit import paths
 from kit.errors import InputError, KitError, ServerError
 from kit.widgets import html, offline_view
-from kit.widgets.jobs import Job, describe_error
+from kit.widgets.app import JobApp, resolve_folder, start_app
+from kit.widgets.jobs import describe_error
 
 DEFAULT_CORPUS = "datasets/offline/docs"
-
-
-def _resolve(corpus: str) -> Path:
-    """The documents folder; a relative path not found here is looked up from the repository root too
-    (Voila runs an app in its own folder)."""
-    folder = Path(corpus).expanduser()
-    if not folder.is_absolute() and not folder.exists():
-        from_root = Path(__file__).resolve().parents[2] / folder
-        if from_root.exists():
-            return from_root
-    return folder
 
 
 def _folder_key(folder: Path) -> str:
     return hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
 
 
-class OfflineAssistantApp(widgets.VBox):
+class OfflineAssistantApp(JobApp):
     """Question box, tier banner, answer with citations, and an outbox replayed when the primary is back.
 
     The primary server, then ``model`` in this process (a name, a loaded model, or None for the default,
     loaded only when first needed), then retrieval only, then the action cards. The index, the cards and
     the outbox live in the kit's folder, so the documents folder may be read-only.
     """
+
+    ACTION = ("Ask", "Answering...")
+    BUSY = "A question is being answered; wait for it to finish."
 
     def __init__(self, primary_url: str | None = None, model: Any = None, corpus: str = DEFAULT_CORPUS, *,
                  send_url: str | None = None, timeout_s: float = 120.0, failures: int = 2,
@@ -52,13 +43,13 @@ class OfflineAssistantApp(widgets.VBox):
         from kit.offline.cards import build_cards, load_cards, save_cards
         from kit.outbox import Outbox
 
+        self._init_job(background=background)  # the model goes to the fallback chain, not to _load_model
         self._health = health
-        self._background = background
         self.primary_url = primary_url
         self.send_url = send_url
         home = paths.user_dir() / "offline"
         home.mkdir(parents=True, exist_ok=True)
-        folder = _resolve(corpus)
+        folder = resolve_folder(corpus)
         local = model if model is not None and not isinstance(model, str) else (lambda: kit.load_model(model))
         self.chain = fallback(primary_url, local, timeout_s=timeout_s, failures=failures,
                               probe_after_s=probe_after_s)
@@ -79,13 +70,13 @@ class OfflineAssistantApp(widgets.VBox):
             except InputError:
                 self.cards = ()
         self.answer = None  # the last kit.offline Answer
-        self.job = Job(on_error=self._show_error, on_finish=self._finish)
 
         self.banner = widgets.HTML(self._first_banner())
         self.question = widgets.Textarea(placeholder="Ask about a downtime procedure, e.g. "
                                          "'How do I log a 999 call on paper?'",
                                          layout=widgets.Layout(width="auto", height="5em"))
-        self.ask_button = widgets.Button(description="Ask", button_style="primary", tooltip="Answer from the guidance")
+        self.ask_button = self.button = widgets.Button(description="Ask", button_style="primary",
+                                                       tooltip="Answer from the guidance")
         self.status = widgets.Label()
         self.message = widgets.HTML(html.message(problem, "error") if problem else "")
         self.result = widgets.HTML(layout=widgets.Layout(width="100%"))
@@ -116,16 +107,7 @@ class OfflineAssistantApp(widgets.VBox):
         """Answer the question in the box (or ``question``); False when nothing was started."""
         if question is not None:
             self.question.value = question
-        if self.job.busy:
-            self.message.value = html.message("A question is being answered; wait for it to finish.", "info")
-            return False
-        self.message.value = self.result.value = ""
-        self._set_busy(True)
-        return self.job.start(lambda: self._answer(self.question.value), background=self._background)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for a running answer (True when it has finished)."""
-        return self.job.wait(timeout)
+        return self._start(lambda: self.question.value, self._answer, clear=(self.message, self.result))
 
     def record(self, text: str | None = None) -> None:
         """Put an incident log entry in the outbox (on disk at once); it is sent by replay()."""
@@ -196,18 +178,6 @@ class OfflineAssistantApp(widgets.VBox):
         destination = self.send_url or f"the central log ({self.central_log.name}, a stand-in for this demo)"
         self.outbox_view.value = offline_view.outbox_html(self.outbox.pending(), self.outbox.delivered(), destination)
 
-    def _set_busy(self, busy: bool) -> None:
-        self.ask_button.disabled = busy
-        self.ask_button.description = "Answering..." if busy else "Ask"
-
-    def _finish(self) -> None:
-        self._set_busy(False)
-
-    def _show_error(self, text: str) -> None:
-        self.message.value = html.message(text, "error")
-        self.status.value = ""
-
-
 def offline_assistant_app(primary_url: str | None = None, model: Any = None, corpus: str = DEFAULT_CORPUS,
                           **options: Any) -> widgets.Widget:
     """The offline assistant for a notebook or a Voila page; a message (not a traceback) if it cannot start.
@@ -218,10 +188,4 @@ def offline_assistant_app(primary_url: str | None = None, model: Any = None, cor
         corpus: the folder of guidance documents (.md, .txt, .docx, .pdf).
         **options: send_url, timeout_s, failures, probe_after_s (see :class:`OfflineAssistantApp`).
     """
-    try:
-        return OfflineAssistantApp(primary_url, model, corpus, **options)
-    except Exception as exc:
-        if not isinstance(exc, KitError):
-            traceback.print_exc(file=sys.__stderr__)
-        return widgets.HTML(html.STYLE + html.message(f"The offline assistant cannot start. {describe_error(exc)}",
-                                                      "error"))
+    return start_app("The offline assistant", lambda: OfflineAssistantApp(primary_url, model, corpus, **options))

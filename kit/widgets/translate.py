@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-import threading
 import time
-import traceback
 from pathlib import PurePath
 from typing import Any
 
@@ -14,12 +11,13 @@ import ipywidgets as widgets
 from kit import privacy
 from kit.errors import InputError, KitError
 from kit.widgets import html, translate_view
-from kit.widgets.jobs import Job, describe_error
+from kit.widgets.app import JobApp, start_app
+from kit.widgets.app import uploaded as _uploaded  # kit.widgets.planning imports it from here
 
 ACCEPTED = (".txt", ".md", ".docx")
 
 
-class TranslateApp(widgets.VBox):
+class TranslateApp(JobApp):
     """Text box or upload, language, optional glossary, confidential switch; then progress and results.
 
     ``model`` is a loaded model, or a model name / path for ``kit.load_model`` (None: the default
@@ -27,18 +25,17 @@ class TranslateApp(widgets.VBox):
     (for scripts and tests; in Voila a thread keeps the page updating).
     """
 
+    ACTION = ("Translate", "Translating...")
+    BUSY = "A translation is already running; wait for it to finish."
+
     def __init__(self, model: Any = None, *, confidential: bool = False, default_target: str = "cy",
                  background: bool = True):
         from kit import translate as translation
 
+        self._init_job(model, background=background)
         self._translation = translation
-        self._llm = None if model is None or isinstance(model, str) else model
-        self._llm_name = model if isinstance(model, str) else None
-        self._background = background
         self.names = dict(translation.languages())
-        self.job = Job(on_error=self._show_error, on_finish=self._finish)
         self.result = None  # the last Translation
-        self._progress_lock = threading.Lock()
 
         choices = sorted(((name, code) for code, name in self.names.items()), key=lambda pair: pair[0])
         self.text = widgets.Textarea(
@@ -102,21 +99,8 @@ class TranslateApp(widgets.VBox):
     # -- actions ---------------------------------------------------------------------------
     def run(self) -> bool:
         """Press Translate: check the inputs, then start the job. False when nothing was started."""
-        if self.job.busy:
-            self._show_error("A translation is already running; wait for it to finish.", kind="info")
-            return False
-        self._clear()
-        try:
-            request = self._read_inputs()
-        except Exception as exc:  # bad input of any kind is a message, not a traceback
-            self._show_error(describe_error(exc))
-            return False
-        self._set_busy(True)
-        return self.job.start(lambda: self._translate(**request), background=self._background)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for a running translation to finish (True when it has)."""
-        return self.job.wait(timeout)
+        return self._start(self._read_inputs, lambda request: self._translate(**request),
+                           clear=(self.message, self.summary, self.table, self.download, self.status))
 
     # -- steps -----------------------------------------------------------------------------
     def _read_inputs(self) -> dict[str, Any]:
@@ -169,26 +153,12 @@ class TranslateApp(widgets.VBox):
         seconds = time.monotonic() - started
         self.status.value = f"Done: {len(result.segments)} segments in {seconds:.0f} s."
 
-    def _load_model(self) -> Any:
-        if self._llm is None:
-            import kit
-
-            self.status.value = "Loading the language model..."
-            self._llm = kit.load_model(self._llm_name)
-        return self._llm
-
     # -- display ---------------------------------------------------------------------------
     def _on_click(self, _button: widgets.Button) -> None:
         self.run()
 
     def _on_progress(self, done: int, total: int, stage: Any = None) -> None:
-        # Segments may finish on several threads; never let the bar step backwards.
-        with self._progress_lock:
-            if done < self.progress.value and total == self.progress.max:
-                return
-            self.progress.max = max(int(total), 1)
-            self.progress.value = min(int(done), self.progress.max)
-            self.status.value = progress_label(done, total, stage)
+        self._show_progress(done, total, progress_label(done, total, stage))
 
     def _on_upload(self, change: dict) -> None:
         upload = _uploaded(self.upload)
@@ -199,27 +169,6 @@ class TranslateApp(widgets.VBox):
         self.file_note.value = html.message(
             f"Using the document {upload[0]} ({len(upload[1]):,} bytes); the text box is ignored.", "info")
         self.remove_file.layout.display = None
-
-    def _set_busy(self, busy: bool) -> None:
-        self.button.disabled = busy
-        self.button.description = "Translating..." if busy else "Translate"
-        self.progress.layout.display = None if busy else "none"
-        if busy:
-            self.progress.value = 0
-            self.status.value = "Starting..."
-
-    def _finish(self) -> None:
-        self._set_busy(False)
-
-    def _clear(self) -> None:
-        for area in (self.message, self.summary, self.table, self.download):
-            area.value = ""
-        self.status.value = ""
-
-    def _show_error(self, text: str, kind: str = "error") -> None:
-        self.message.value = html.message(text, kind)
-        if kind == "error":
-            self.status.value = ""
 
 
 def translate_app(model: Any = None, *, confidential: bool = False, default_target: str = "cy") -> widgets.Widget:
@@ -233,14 +182,8 @@ def translate_app(model: Any = None, *, confidential: bool = False, default_targ
     Returns:
         The app; if it cannot start (say a missing package), a message saying why, not a traceback.
     """
-    try:
-        return TranslateApp(model, confidential=confidential, default_target=default_target)
-    except Exception as exc:  # the edge: a message on the page, the traceback only in the server's log
-        if not isinstance(exc, KitError):
-            traceback.print_exc(file=sys.__stderr__)
-        note = " Reinstall the kit with `make install`." if isinstance(exc, ImportError) else ""
-        return widgets.HTML(html.STYLE + html.message(f"The translation app cannot start. {describe_error(exc)}{note}",
-                                                      "error"))
+    return start_app("The translation app",
+                     lambda: TranslateApp(model, confidential=confidential, default_target=default_target))
 
 
 def progress_label(done: int, total: int, stage: Any = None) -> str:
@@ -250,13 +193,3 @@ def progress_label(done: int, total: int, stage: Any = None) -> str:
     doing = "Checking by translating back" if stage.name == "back_translate" else "Translating"
     of = f" (pass {stage.number} of {stage.passes})" if stage.passes > 1 else ""
     return f"{doing}: segment {stage.done} of {stage.total}{of}"
-
-
-def _uploaded(upload: widgets.FileUpload) -> tuple[str, bytes] | None:
-    """(file name, content) of the first uploaded file, or None."""
-    if not upload.value:
-        return None
-    item = upload.value[0]
-    name = item["name"] if isinstance(item, dict) else item.name
-    content = item["content"] if isinstance(item, dict) else item.content
-    return str(name), bytes(content)

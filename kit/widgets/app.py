@@ -1,0 +1,142 @@
+"""What the app widgets share: a start that fails as a message, uploads, and a panel whose button runs one job.
+
+An app's own module keeps what is its own (its inputs, its job, its view); the busy button, the progress bar,
+the status line, the message area and the model loaded on first use behave the same way in every app.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from kit.errors import KitError
+from kit.widgets import html
+from kit.widgets.jobs import Job, describe_error
+
+
+def start_app(title: str, make: Callable[[], widgets.Widget]) -> widgets.Widget:
+    """``make()``; if it fails (say a missing package), a message on the page saying why, not a traceback.
+
+    ``title`` names the app in the message ("The translation app cannot start. ..."); the traceback of an
+    unexpected error goes to the server's log only.
+    """
+    try:
+        return make()
+    except Exception as exc:  # the edge: a message on the page, the traceback only in the server's log
+        if not isinstance(exc, KitError):
+            traceback.print_exc(file=sys.__stderr__)
+        note = " Reinstall the kit with `make install`." if isinstance(exc, ImportError) else ""
+        return widgets.HTML(html.STYLE + html.message(f"{title} cannot start. {describe_error(exc)}{note}", "error"))
+
+
+def uploaded_files(upload: widgets.FileUpload) -> list[tuple[str, bytes]]:
+    """(file name, content) of every uploaded file, in order (ipywidgets 7 gives dicts, 8 gives objects)."""
+    files = []
+    for item in upload.value or ():
+        name = item["name"] if isinstance(item, dict) else item.name
+        content = item["content"] if isinstance(item, dict) else item.content
+        files.append((str(name), bytes(content)))
+    return files
+
+
+def uploaded(upload: widgets.FileUpload) -> tuple[str, bytes] | None:
+    """(file name, content) of the first uploaded file, or None."""
+    files = uploaded_files(upload)
+    return files[0] if files else None
+
+
+def resolve_folder(folder: str | Path) -> Path:
+    """``folder`` as given, or (for a relative path that is not there) relative to the repository root.
+
+    Voila runs an app in its own folder, so a path written relative to the repository is looked up there too.
+    """
+    path = Path(folder).expanduser()
+    if not path.is_absolute() and not path.exists():
+        from_root = Path(__file__).resolve().parents[2] / path
+        if from_root.exists():
+            return from_root
+    return path
+
+
+class JobApp(widgets.VBox):
+    """An app panel whose button starts one job at a time, off the kernel's thread.
+
+    A subclass calls :meth:`_init_job` first in its ``__init__``, then makes its widgets; it must have
+    ``button``, ``status`` (a Label) and ``message`` (HTML), and may have ``progress`` (an IntProgress).
+    ``ACTION`` holds the button's label when idle and while busy; ``BUSY`` is said when it is pressed
+    while a job runs.
+    """
+
+    ACTION = ("Run", "Running...")
+    BUSY = "A job is already running; wait for it to finish."
+    progress: widgets.IntProgress | None = None
+
+    def _init_job(self, model: Any = None, *, background: bool = True) -> None:
+        """Keep the model (loaded, or a name/path loaded on first use) and make the job runner."""
+        self._llm = None if model is None or isinstance(model, str) else model
+        self._llm_name = model if isinstance(model, str) else None
+        self._background = background
+        self._progress_lock = threading.Lock()
+        self.job = Job(on_error=self._show_error, on_finish=self._finish)
+
+    def _start(self, read: Callable[[], Any], work: Callable[[Any], None], clear: tuple[Any, ...] = (),
+               starting: str = "Starting...") -> bool:
+        """What pressing the button does: refuse while busy, empty ``clear``, check the inputs with ``read``,
+        then run ``work(inputs)`` as the job (``starting`` on the status line). False when nothing was started
+        (the reason is on the page)."""
+        if self.job.busy:
+            self._show_error(self.BUSY, kind="info")
+            return False
+        for area in clear:
+            area.value = ""
+        try:
+            request = read()
+        except Exception as exc:  # bad input of any kind is a message, not a traceback
+            self._show_error(describe_error(exc))
+            return False
+        self._set_busy(True, starting)
+        return self.job.start(lambda: work(request), background=self._background)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a running job to finish (True when it has)."""
+        return self.job.wait(timeout)
+
+    def _load_model(self) -> Any:
+        if self._llm is None:
+            import kit
+
+            self.status.value = "Loading the language model..."
+            self._llm = kit.load_model(self._llm_name)
+        return self._llm
+
+    def _show_progress(self, done: int, total: int, label: str) -> None:
+        # Items may finish on several threads; never let the bar step backwards.
+        with self._progress_lock:
+            if done < self.progress.value and total == self.progress.max:
+                return
+            self.progress.max = max(int(total), 1)
+            self.progress.value = min(int(done), self.progress.max)
+            self.status.value = label
+
+    def _set_busy(self, busy: bool, text: str = "Starting...") -> None:
+        self.button.disabled = busy
+        self.button.description = self.ACTION[busy]
+        if self.progress is not None:
+            self.progress.layout.display = None if busy else "none"
+            if busy:
+                self.progress.value = 0
+                self.status.value = text
+
+    def _finish(self) -> None:
+        self._set_busy(False)
+
+    def _show_error(self, text: str, kind: str = "error") -> None:
+        self.message.value = html.message(text, kind)
+        if kind == "error":
+            self.status.value = ""
