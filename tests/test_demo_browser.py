@@ -13,8 +13,7 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
-# chromium is a fixture; test_planning_browser imports CHROMIUM_ARGS, SECOND, _is_local and chromium from here.
-from browser import CHROMIUM_ARGS, SECOND, assert_stayed_local, chromium, local_browser, require_chromium  # noqa: F401
+from browser import SECOND, assert_stayed_local, chromium, local_browser, require_chromium  # noqa: F401 (a fixture)
 from browser import is_local as _is_local
 from test_demo import isolated_env
 

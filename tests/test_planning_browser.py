@@ -12,8 +12,8 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
+from browser import SECOND, assert_stayed_local, chromium, local_browser  # noqa: F401 (a fixture)
 from test_demo import isolated_env
-from test_demo_browser import CHROMIUM_ARGS, SECOND, _is_local, chromium  # noqa: F401 (a fixture)
 
 import kit.demo
 
@@ -39,73 +39,55 @@ def demo(tmp_path_factory):
 
 def test_an_officer_checks_an_application_and_reads_the_comments_offline(chromium, demo, outputs_dir,  # noqa: F811
                                                                           tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    seen: list[str] = []
-    blocked: list[str] = []
     comments_csv = tmp_path / "comments.csv"
     comments_csv.write_text(COMMENTS, encoding="utf-8")
 
-    def guard(route):
-        url = route.request.url
-        if _is_local(url):
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
+    with local_browser(chromium, outputs_dir, viewport={"width": 1280, "height": 1800}) as session:
+        page = session.page
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 1800})
-            context.route("**/*", guard)
-            context.on("request", lambda request: seen.append(request.url))
-            page = context.new_page()
-            page.on("websocket", lambda socket: seen.append(socket.url))
+        page.goto(demo.url)
+        card = page.locator('.kit-app[data-app="planning"]')
+        expect(card.locator("a")).to_have_text("Check a planning application")
+        card.locator("a").click()
 
-            page.goto(demo.url)
-            card = page.locator('.kit-app[data-app="planning"]')
-            expect(card.locator("a")).to_have_text("Check a planning application")
-            card.locator("a").click()
+        panel = page.locator(".kit-planning-app")
+        description = panel.locator("textarea").first
+        description.wait_for(timeout=120 * SECOND)
+        expect(page.locator("body")).not_to_contain_text("planning_app(")  # no code shown
+        description.fill(DESCRIPTION)
+        panel.get_by_placeholder("Address (optional)").fill(ADDRESS)
+        panel.get_by_role("button", name="Check application").click()
 
-            panel = page.locator(".kit-planning-app")
-            description = panel.locator("textarea").first
-            description.wait_for(timeout=120 * SECOND)
-            expect(page.locator("body")).not_to_contain_text("planning_app(")  # no code shown
-            description.fill(DESCRIPTION)
-            panel.get_by_placeholder("Address (optional)").fill(ADDRESS)
-            panel.get_by_role("button", name="Check application").click()
+        fields = panel.locator("table.kit-fields")
+        fields.wait_for(timeout=150 * SECOND)
+        expect(panel.locator('mark.kit-evidence[data-fields~="dwellings"]')).to_have_text("12 apartments")
+        expect(panel.locator('mark.kit-evidence[data-fields~="settlement"]')).to_have_text("Peel")
+        expect(fields.locator('tr[data-field="dwellings"] td.kit-value')).to_have_text("12")
+        finding = panel.locator('.kit-finding[data-rule="H1-affordable-housing"]')
+        expect(finding).to_contain_text("Policy H1, paragraph 5.3")
+        expect(finding.locator(".kit-finding-evidence")).to_contain_text("12 apartments")
+        expect(panel.locator('.kit-finding[data-rule="D3-height-historic-towns"]')).to_contain_text("Peel")
+        session.screenshot("planning-check.png")
 
-            fields = panel.locator("table.kit-fields")
-            fields.wait_for(timeout=150 * SECOND)
-            expect(panel.locator('mark.kit-evidence[data-fields~="dwellings"]')).to_have_text("12 apartments")
-            expect(panel.locator('mark.kit-evidence[data-fields~="settlement"]')).to_have_text("Peel")
-            expect(fields.locator('tr[data-field="dwellings"] td.kit-value')).to_have_text("12")
-            finding = panel.locator('.kit-finding[data-rule="H1-affordable-housing"]')
-            expect(finding).to_contain_text("Policy H1, paragraph 5.3")
-            expect(finding.locator(".kit-finding-evidence")).to_contain_text("12 apartments")
-            expect(panel.locator('.kit-finding[data-rule="D3-height-historic-towns"]')).to_contain_text("Peel")
-            page.screenshot(path=str(outputs_dir / "planning-check.png"), full_page=True)
+        panel.get_by_role("tab", name="Comments").click()
+        with page.expect_file_chooser(timeout=30 * SECOND) as chooser:
+            panel.get_by_role("button", name=re.compile("Comments CSV")).click()
+        chooser.value.set_files(str(comments_csv))
+        expect(panel.get_by_role("button", name=re.compile(r"Comments CSV \(1\)"))).to_be_visible()
+        panel.get_by_role("button", name="Analyse comments").click()
+        themes = panel.locator("table.kit-themes")
+        themes.wait_for(timeout=150 * SECOND)
+        expect(panel).to_contain_text(re.compile(r"4 comments: most object \([23]\)"))  # c4: the model decides
+        expect(panel).to_contain_text("Not analysed: line 4: an empty row")
+        expect(themes.locator('tr[data-theme="noise"]')).to_contain_text(
+            "The bar will be open until 1am and the noise will keep us awake.")
+        expect(themes.locator('tr[data-theme="traffic"]')).to_contain_text("parking")
+        assert "Traceback" not in page.locator("body").inner_text()
+        session.screenshot("planning-comments.png")
 
-            panel.get_by_role("tab", name="Comments").click()
-            with page.expect_file_chooser(timeout=30 * SECOND) as chooser:
-                panel.get_by_role("button", name=re.compile("Comments CSV")).click()
-            chooser.value.set_files(str(comments_csv))
-            expect(panel.get_by_role("button", name=re.compile(r"Comments CSV \(1\)"))).to_be_visible()
-            panel.get_by_role("button", name="Analyse comments").click()
-            themes = panel.locator("table.kit-themes")
-            themes.wait_for(timeout=150 * SECOND)
-            expect(panel).to_contain_text(re.compile(r"4 comments: most object \([23]\)"))  # c4: the model decides
-            expect(panel).to_contain_text("Not analysed: line 4: an empty row")
-            expect(themes.locator('tr[data-theme="noise"]')).to_contain_text(
-                "The bar will be open until 1am and the noise will keep us awake.")
-            expect(themes.locator('tr[data-theme="traffic"]')).to_contain_text("parking")
-            assert "Traceback" not in page.locator("body").inner_text()
-            page.screenshot(path=str(outputs_dir / "planning-comments.png"), full_page=True)
-        finally:
-            browser.close()
-
-    outside = [url for url in seen if not _is_local(url)]
-    assert blocked == [] and outside == [], f"requests left 127.0.0.1: {blocked or outside}"
-    assert any(urlsplit(url).path.startswith("/api/kernels/") for url in seen), "the page never reached its kernel"
+    assert_stayed_local(session)
+    assert any(urlsplit(url).path.startswith("/api/kernels/") for url in session.seen), \
+        "the page never reached its kernel"
     shutil.copy(demo.log_path, outputs_dir / "planning-voila.log")

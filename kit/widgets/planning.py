@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 import time
-import traceback
 import warnings
 from pathlib import Path, PurePath
 from typing import Any
 
 import ipywidgets as widgets
 
-from kit.errors import InputError, KitError
+from kit.errors import InputError
 from kit.planning import data
 from kit.widgets import html, planning_view
-from kit.widgets.jobs import Job, describe_error
-from kit.widgets.translate import _uploaded
+from kit.widgets.app import JobApp, start_app, uploaded
+from kit.widgets.jobs import describe_error
 
 SAMPLE = data.dataset_dir() / "sample.csv"
 POLICIES = data.dataset_dir() / "policies"
@@ -38,7 +36,7 @@ def real_applications(path: str | Path | None = None):
         return planning.load_applications(source)
 
 
-class PlanningApp(widgets.VBox):
+class PlanningApp(JobApp):
     """Two tabs: paste or pick an application and check it; upload a comments CSV and analyse it.
 
     ``model`` is a loaded model, or a name/path for ``kit.load_model`` (None: the default), loaded on
@@ -49,12 +47,9 @@ class PlanningApp(widgets.VBox):
                  background: bool = True):
         import kit.planning as planning
 
+        self._init_job(model, background=background)
         self._planning = planning
-        self._llm = None if model is None or isinstance(model, str) else model
-        self._llm_name = model if isinstance(model, str) else None
-        self._background = background
         self.policies = planning.load_policies(policies or POLICIES)
-        self.job = Job(on_error=self._show_error, on_finish=self._finish)
         self.record = self.findings = self.analysis = None
         self._rows: list[dict] = []
         self._picked: dict | None = None
@@ -110,34 +105,23 @@ class PlanningApp(widgets.VBox):
     # -- actions ---------------------------------------------------------------------------
     def check(self) -> bool:
         """Press "Check application": extract the fields, then run the policy checks. False if nothing started."""
-        if not self._can_start():
-            return False
-        text, address = self.description.value, self.address.value
-        if not text.strip():
-            self._show_error("There is no description yet. Paste the proposal text, or pick a real application.")
-            return False
-        picked = self._picked if self._picked and self._picked.get("description") == text else None
-        self._set_busy(True, "Reading the application...")
-        return self.job.start(lambda: self._check(text, address, picked, self.method.value),
-                              background=self._background)
+        return self._start(self._read_description, lambda request: self._check(*request), clear=(self.message,),
+                           starting="Reading the application...")
 
     def analyse(self) -> bool:
         """Press "Analyse comments": read the uploaded CSV, then stance, themes and quotes. False if nothing started."""
-        if not self._can_start():
-            return False
-        try:
-            comments = self._read_upload()
-        except Exception as exc:  # bad input of any kind is a message, not a traceback
-            self._show_error(describe_error(exc))
-            return False
-        self._set_busy(True, "Reading the comments...")
-        return self.job.start(lambda: self._analyse(comments, self.themes_mode.value), background=self._background)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for a running job to finish (True when it has)."""
-        return self.job.wait(timeout)
+        return self._start(lambda: (self._read_upload(), self.themes_mode.value),
+                           lambda request: self._analyse(*request), clear=(self.message,),
+                           starting="Reading the comments...")
 
     # -- steps -----------------------------------------------------------------------------
+    def _read_description(self) -> tuple[str, str, dict | None, str]:
+        text, address = self.description.value, self.address.value
+        if not text.strip():
+            raise InputError("There is no description yet. Paste the proposal text, or pick a real application.")
+        picked = self._picked if self._picked and self._picked.get("description") == text else None
+        return text, address, picked, self.method.value
+
     def _check(self, text: str, address: str, picked: dict | None, method: str) -> None:
         started = time.monotonic()
         model = self._load_model() if method != "parsers" else None
@@ -152,7 +136,7 @@ class PlanningApp(widgets.VBox):
         self.status.value = f"Done: {len(findings)} findings in {time.monotonic() - started:.0f} s."
 
     def _read_upload(self):
-        upload = _uploaded(self.upload)
+        upload = uploaded(self.upload)
         if upload is None:
             raise InputError("No comments file yet. Upload a CSV with a 'text' column (one comment per row).")
         name, data = upload
@@ -171,14 +155,6 @@ class PlanningApp(widgets.VBox):
         self.analysis = analysis
         self.comments_view.value = planning_view.comments_html(analysis)
         self.status.value = f"Done: {len(analysis.comments)} comments in {time.monotonic() - started:.0f} s."
-
-    def _load_model(self) -> Any:
-        if self._llm is None:
-            import kit
-
-            self.status.value = "Loading the language model..."
-            self._llm = kit.load_model(self._llm_name)
-        return self._llm
 
     # -- picking a real application --------------------------------------------------------
     def _load_choices(self, applications: Any) -> None:
@@ -211,33 +187,16 @@ class PlanningApp(widgets.VBox):
         self.address.value = row.get("address") or ""
 
     # -- display ---------------------------------------------------------------------------
-    def _can_start(self) -> bool:
-        if self.job.busy:
-            self._show_error("A job is already running; wait for it to finish.", kind="info")
-            return False
-        self.message.value = ""
-        return True
-
     def _on_progress(self, done: int, total: int) -> None:
-        self.progress.max = max(int(total), 1)
-        self.progress.value = min(int(done), self.progress.max)
-        self.status.value = f"comment {done} of {total}"
+        self._show_progress(done, total, f"comment {done} of {total}")
 
-    def _set_busy(self, busy: bool, text: str = "") -> None:
+    def _set_busy(self, busy: bool, text: str = "") -> None:  # two buttons, neither relabelled
         for button in (self.check_button, self.analyse_button):
             button.disabled = busy
         self.progress.layout.display = None if busy else "none"
         if busy:
             self.progress.value = 0
             self.status.value = text
-
-    def _finish(self) -> None:
-        self._set_busy(False)
-
-    def _show_error(self, text: str, kind: str = "error") -> None:
-        self.message.value = html.message(text, kind)
-        if kind == "error":
-            self.status.value = ""
 
 
 def planning_app(model: Any = None, *, policies: str | Path | None = None,
@@ -253,9 +212,4 @@ def planning_app(model: Any = None, *, policies: str | Path | None = None,
     Returns:
         The app; if it cannot start, a message saying why, not a traceback.
     """
-    try:
-        return PlanningApp(model, policies=policies, applications=applications)
-    except Exception as exc:  # the edge: a message on the page, the traceback only in the server's log
-        if not isinstance(exc, KitError):
-            traceback.print_exc(file=sys.__stderr__)
-        return widgets.HTML(html.STYLE + html.message(f"The planning app cannot start. {describe_error(exc)}", "error"))
+    return start_app("The planning app", lambda: PlanningApp(model, policies=policies, applications=applications))

@@ -12,7 +12,7 @@ from kit import privacy
 from kit.errors import InputError, KitError
 from kit.widgets import html, translate_view
 from kit.widgets.app import JobApp, start_app
-from kit.widgets.app import uploaded as _uploaded  # kit.widgets.planning imports it from here
+from kit.widgets.app import uploaded
 
 ACCEPTED = (".txt", ".md", ".docx")
 
@@ -104,7 +104,7 @@ class TranslateApp(JobApp):
 
     # -- steps -----------------------------------------------------------------------------
     def _read_inputs(self) -> dict[str, Any]:
-        upload = _uploaded(self.upload)
+        upload = uploaded(self.upload)
         text = self.text.value
         if upload is None and not text.strip():
             raise InputError("There is nothing to translate yet. Paste some text into the box, "
@@ -117,7 +117,7 @@ class TranslateApp(JobApp):
             if not data.strip():
                 raise InputError(f"The document {name!r} is empty.")
         glossary = None
-        glossary_file = _uploaded(self.glossary_upload)
+        glossary_file = uploaded(self.glossary_upload)
         if glossary_file is not None:
             name, data = glossary_file
             try:
@@ -161,7 +161,7 @@ class TranslateApp(JobApp):
         self._show_progress(done, total, progress_label(done, total, stage))
 
     def _on_upload(self, change: dict) -> None:
-        upload = _uploaded(self.upload)
+        upload = uploaded(self.upload)
         if upload is None:
             self.file_note.value = ""
             self.remove_file.layout.display = "none"
