@@ -17,6 +17,7 @@ def main() -> None:
     parser.add_argument("--batch-segments", type=int, default=40, help="segments for the throughput measurement")
     parser.add_argument("--target", default="cy")
     parser.add_argument("--parallel", type=int, default=4)
+    parser.add_argument("--prefix-only", action="store_true", help="only the prefix-reuse table")
     args = parser.parse_args()
     private_kit_home()
     import kit
@@ -29,7 +30,9 @@ def main() -> None:
 
     with kit.load_model(cache=False, log=False) as model:
         reuse = measure_prefix_reuse(model, segments, target=args.target, glossary=glossary)
-    table(f"Prefix reuse, in-process ({len(segments)} segments en->{args.target}, glossary of {len(glossary)} terms)",
+        chunk = model.info.details.get("prompt_chunk")
+    table(f"Prefix reuse, in-process ({len(segments)} segments en->{args.target}, glossary of {len(glossary)} terms, "
+          f"prompt chunk {chunk})",
           ["layout", "prompt tokens", "prompt eval (s)", "total (s)", "segments/s"], [
               ["segment first (no reuse)", reuse["segment_first"]["prompt_tokens"], reuse["segment_first"]["prompt_eval_s"],
                reuse["segment_first"]["seconds"], reuse["segment_first"]["segments_per_s"]],
@@ -38,6 +41,8 @@ def main() -> None:
               ["prompt-eval time saved (%)", "", 100 * (reuse["prompt_eval_saving"] or 0), "", ""],
           ])
 
+    if args.prefix_only:
+        return
     import polars as pl
 
     batch = [r["en"] for r in rows[: args.batch_segments]]

@@ -11,7 +11,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_model": "kit.loader",
+    "load_model": "kit.runtime.loader",
     "confidential": "kit.privacy",
     "logs": "kit.runlog",
     "set_redactor": "kit.runlog",
@@ -20,6 +20,8 @@ _EXPORTS = {
     "chunk_text": "kit.chunking",
     "record": "kit.figures",
     "KitError": "kit.errors",
+    "redact": "kit.redaction",
+    "fallback": "kit.runtime.fallback",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -40,7 +40,7 @@ def cmd_models_info(args) -> int:
 
 
 def cmd_models_add(args) -> int:
-    from kit import models
+    from kit.runtime import models
 
     resolved = models.add(args.path, name=args.name, copy=args.copy)
     _say(f"Added {resolved.name} -> {resolved.path}", f"Use it with: kit.load_model({resolved.name!r})")
@@ -48,7 +48,8 @@ def cmd_models_add(args) -> int:
 
 
 def cmd_models_default(args) -> int:
-    from kit import config, models
+    from kit import config
+    from kit.runtime import models
 
     models.resolve(args.name)  # fails clearly if it does not exist
     config.update(default_model=args.name)
@@ -57,7 +58,7 @@ def cmd_models_default(args) -> int:
 
 
 def cmd_models_pull(args) -> int:
-    from kit import pull
+    from kit.runtime import pull
 
     path = pull.pull(args.name, endpoint=args.endpoint, progress=not args.quiet)
     _say(f"{args.name} is ready at {path}")
@@ -65,7 +66,7 @@ def cmd_models_pull(args) -> int:
 
 
 def cmd_models_verify(args) -> int:
-    from kit import pull
+    from kit.runtime import pull
 
     results = [pull.verify(args.name)] if args.name else pull.verify_all()
     if not results:
@@ -76,7 +77,7 @@ def cmd_models_verify(args) -> int:
 
 
 def cmd_build_server(args) -> int:
-    from kit import native
+    from kit.runtime import native
 
     print(f"Building llama-server and llama-bench (llama-cpp-python {native.llama_cpp_version()}, "
           f"flags: {native.cmake_flags()})")

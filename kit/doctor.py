@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kit import buildflags, gguf, models, paths
+from kit import paths
 from kit.errors import KitError
+from kit.runtime import buildflags, gguf, models
 
 _GIB = 1024**3
 
@@ -50,11 +51,21 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def _flash_attn_line(loading) -> str:
+    try:
+        setting = loading.flash_attn_setting()
+    except KitError as exc:
+        return f"invalid: {exc}"
+    if setting == "auto":
+        return "auto (on where this build supports it; KIT_FLASH_ATTN=off turns it off)"
+    return f"{setting} (KIT_FLASH_ATTN)"
+
+
 def report(model: str | None = None) -> dict[str, Any]:
     """A dict of everything ``kit doctor`` prints."""
-    from kit import native
-    from kit.backends import llamacpp
-    from kit.loader import DEFAULT_N_CTX
+    from kit.runtime import native
+    from kit.runtime.backends import loading as llamacpp
+    from kit.runtime.loader import DEFAULT_N_CTX
 
     flags = buildflags.cpu_flags()
     total, available = memory_bytes()
@@ -75,6 +86,7 @@ def report(model: str | None = None) -> dict[str, Any]:
             "llama_cpp_python": llama_cpp.__version__,
             "system_info": llamacpp.system_info(),
             "gpu_offload": llamacpp.gpu_offload_supported(),
+            "flash_attn": _flash_attn_line(llamacpp),
             "llama_server": str(native.tool_path("llama-server") or "not built (run `kit build-server`)"),
         }
     except ImportError as exc:

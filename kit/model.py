@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kit import chunking, privacy, schemas
-from kit.backends.base import Backend, Settings
-from kit.backends.server import raise_if_overflow
 from kit.cache import ResponseCache, cache_key
 from kit.errors import KitError, PromptError
 from kit.runlog import CallRecord, RunLog
+from kit.runtime.backends.base import Backend, Settings
+from kit.runtime.backends.server import raise_if_overflow
 
 Messages = list[dict[str, str]]
 
@@ -86,6 +86,13 @@ def build_messages(prompt_or_messages: str | bytes | Sequence[dict], system: str
     return messages
 
 
+def _may_overflow(messages: Messages, max_tokens: int, n_ctx: int) -> bool:
+    """False when the prompt certainly fits: a token covers at least one UTF-8 byte, plus generous room
+    for the chat template's own tokens (role markers, a default system prompt)."""
+    upper = sum(len(m["content"].encode("utf-8")) + 16 for m in messages) + 128
+    return not n_ctx or upper + max_tokens > n_ctx
+
+
 class Model:
     """A loaded model behind one small interface, with a response cache and a run log around it."""
 
@@ -132,7 +139,9 @@ class Model:
     def _prepare(self, prompt_or_messages, system, gen) -> tuple[Messages, Settings]:
         messages = build_messages(prompt_or_messages, system)
         settings = self._settings(gen)
-        raise_if_overflow(self.backend.prompt_tokens(messages), settings, self.info.context_size)
+        if _may_overflow(messages, settings.max_tokens, self.info.context_size):
+            # Count exactly only when it could matter: on a server each count is one more request.
+            raise_if_overflow(self.backend.prompt_tokens(messages), settings, self.info.context_size)
         return messages, settings
 
     def _cache_for_call(self):

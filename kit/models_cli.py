@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kit import catalog, models, paths
+from kit import paths
+from kit.runtime import catalog, models
 
 
 def _on_disk(entry: catalog.CatalogEntry) -> bool:
@@ -33,7 +34,7 @@ def info(name: str) -> str:
     """Every field of one catalog or added model."""
     added = models.added_models()
     if name in added and name not in catalog.load_catalog():
-        from kit import gguf
+        from kit.runtime import gguf
 
         header = gguf.read_header(added[name])
         return "\n".join([f"name: {name}", f"file: {header.path}", f"architecture: {header.architecture}",

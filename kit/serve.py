@@ -8,12 +8,14 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit import gguf, models, native, paths
-from kit.backends.llamacpp import default_threads, gpu_offload_supported
+from kit import paths
 from kit.errors import ServerError
+from kit.runtime import gguf, models, native
+from kit.runtime.backends.loading import default_threads, flash_attn_setting, gpu_offload_supported
 
 DEFAULT_CTX_PER_SLOT = 4096
 
@@ -68,13 +70,14 @@ class ServerProcess:
 
 
 def command(binary: Path, model_path: Path, host: str, port: int, parallel: int, ctx_per_slot: int,
-            threads: int, gpu_layers: int) -> list[str]:
-    """The llama-server command line the kit uses."""
+            threads: int, gpu_layers: int, *, flash_attn: str = "auto", threads_batch: int | None = None,
+            extra: Sequence[str] = ()) -> list[str]:
+    """The llama-server command line the kit uses (``extra`` arguments go last, e.g. ``-b``/``-ub`` sizes)."""
     return [
         str(binary), "-m", str(model_path), "--host", host, "--port", str(port),
         "--parallel", str(parallel), "--ctx-size", str(parallel * ctx_per_slot), "--cont-batching",
-        "--threads", str(threads), "--threads-batch", str(threads), "--n-gpu-layers", str(gpu_layers),
-        "--no-webui", "--offline",
+        "--threads", str(threads), "--threads-batch", str(threads_batch or threads),
+        "--n-gpu-layers", str(gpu_layers), "--flash-attn", flash_attn, "--no-webui", "--offline", *extra,
     ]
 
 
@@ -88,8 +91,12 @@ def _health(url: str) -> bool:
 
 def start(model: str | None = None, *, host: str = "127.0.0.1", port: int = 0, parallel: int = 4,
           n_ctx: int | None = None, threads: int | None = None, timeout: float = 120.0,
-          build_if_missing: bool = True) -> ServerProcess:
-    """Start llama-server with ``parallel`` slots of ``n_ctx`` tokens each and wait until it answers."""
+          build_if_missing: bool = True, flash_attn: str | bool | None = None, threads_batch: int | None = None,
+          extra: Sequence[str] = ()) -> ServerProcess:
+    """Start llama-server with ``parallel`` slots of ``n_ctx`` tokens each; return once ``/health`` says ok.
+
+    ``/v1/models`` answers while the model is still loading, so readiness is taken from ``/health`` only.
+    """
     resolved = models.resolve(model)
     gguf.read_header(resolved.path)
     binary = server_binary(build_if_missing)
@@ -101,7 +108,8 @@ def start(model: str | None = None, *, host: str = "127.0.0.1", port: int = 0, p
     log_path = log_dir / f"llama-server-{port}.log"
     gpu_layers = 999 if gpu_offload_supported() else 0
     cmd = command(binary, resolved.path, host, port, parallel, n_ctx or DEFAULT_CTX_PER_SLOT,
-                  threads or default_threads(), gpu_layers)
+                  threads or default_threads(), gpu_layers, flash_attn=flash_attn_setting(flash_attn),
+                  threads_batch=threads_batch, extra=extra)
     with log_path.open("w") as log:
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     server = ServerProcess(f"http://{host}:{port}", process, log_path, resolved.path, parallel)
@@ -124,6 +132,8 @@ def serve_forever(model: str | None = None, *, host: str = "127.0.0.1", port: in
     server_binary(build_if_missing=True, on_line=native.progress_printer("Building llama-server (first use)"))
     with start(model, host=host, port=port, parallel=parallel, n_ctx=n_ctx, threads=threads) as server:
         print(f"llama-server is ready at {server.url} ({parallel} parallel slots, model {server.model_path.name}).")
+        print(f"Scripts should wait for {server.url}/health to return 200 {{\"status\": \"ok\"}} "
+              "(/v1/models answers before the model is loaded).")
         print(f"Use it from Python with kit.load_model(url={server.url!r}) or export KIT_SERVER_URL={server.url}")
         print(f"Server log: {server.log_path}. Press Ctrl-C to stop.")
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit import buildflags
+from kit.runtime import buildflags
 
 AMX_CPU = "flags\t\t: fpu sse4_2 avx avx2 fma f16c bmi2 avx512f avx512bw avx512_vnni amx_tile amx_int8 amx_bf16\n"
 AVX2_CPU = "flags\t\t: fpu sse4_2 avx avx2 fma f16c bmi2\n"
@@ -31,3 +31,37 @@ def test_build_key_changes_with_the_flags():
     a = buildflags.cmake_args(buildflags.cpu_flags(AMX_CPU), machine="x86_64")
     b = buildflags.cmake_args(buildflags.cpu_flags(AVX2_CPU), machine="x86_64")
     assert buildflags.build_key(a) != buildflags.build_key(b)
+
+
+def test_cuda_builds_for_the_gpu_it_runs_on(monkeypatch):
+    monkeypatch.delenv("CUDAARCHS", raising=False)
+    args = buildflags.cmake_args(buildflags.cpu_flags(AVX2_CPU), machine="x86_64", extra="-DGGML_CUDA=on")
+    assert args.endswith("-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=native")
+    assert "-DGGML_NATIVE=OFF" in args
+
+
+def test_a_given_cuda_architecture_is_kept():
+    args = buildflags.cmake_args(set(), machine="x86_64", extra="-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90")
+    assert "-DCMAKE_CUDA_ARCHITECTURES=90" in args and "native" not in args
+    typed = buildflags.cmake_args(set(), machine="x86_64", extra="-DGGML_CUDA:BOOL=1 -DCMAKE_CUDA_ARCHITECTURES:STRING=89")
+    assert "=native" not in typed
+
+
+def test_cudaarchs_environment_counts_as_given(monkeypatch):
+    monkeypatch.setenv("CUDAARCHS", "90")
+    assert "native" not in buildflags.cmake_args(set(), machine="x86_64", extra="-DGGML_CUDA=on")
+
+
+def test_no_cuda_arch_without_cuda():
+    for extra in ("", "-DGGML_METAL=on", "-DGGML_CUDA=off", "-DGGML_VULKAN=on"):
+        assert "CMAKE_CUDA_ARCHITECTURES" not in buildflags.cmake_args(set(), machine="x86_64", extra=extra)
+
+
+def test_cli_prints_flags_and_key_with_cuda(monkeypatch, capsys):
+    monkeypatch.setenv("KIT_CMAKE_EXTRA", "-DGGML_CUDA=on")
+    monkeypatch.delenv("CUDAARCHS", raising=False)
+    buildflags.main([])
+    flags = capsys.readouterr().out.strip()
+    assert flags.endswith("-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=native")
+    buildflags.main(["--key"])
+    assert capsys.readouterr().out.strip() == buildflags.build_key(flags)

@@ -8,14 +8,14 @@ from importlib import resources
 
 import pytest
 
-from kit import catalog
+from kit.runtime import catalog
 from kit.errors import UnknownModelError
 
 REQUIRED = ["llama-3.2-1b-instruct", "llama-3.2-3b-instruct", "llama-3.1-8b-instruct"]
 
 
 def test_catalog_file_is_valid_json_with_unique_names():
-    raw = json.loads(resources.files("kit.data").joinpath("catalog.json").read_text(encoding="utf-8"))
+    raw = json.loads(resources.files("kit.runtime.data").joinpath("catalog.json").read_text(encoding="utf-8"))
     names = [item["name"] for item in raw["models"]]
     assert len(names) == len(set(names))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.models import embedded_model_path
+from kit.runtime.models import embedded_model_path
 
 KIT = [sys.executable, "-m", "kit.cli"]
 
@@ -100,7 +100,7 @@ def test_models_add_default_and_verify(tmp_path):
 def test_doctor_reports_the_essentials():
     out = run("doctor").stdout.decode()
     for needle in ("python:", "llama_cpp_python", "system_info", "gpu_offload", "ram:", "total_gib",
-                   "smollm2-135m", "threads", "context", "fits", "AVX2 = 1" if "avx2" in Path("/proc/cpuinfo").read_text() else "CPU"):
+                   "smollm2-135m", "threads", "context", "fits", "flash_attn         auto (on where", "AVX2 = 1" if "avx2" in Path("/proc/cpuinfo").read_text() else "CPU"):
         assert needle in out, needle
 
 
@@ -118,3 +118,8 @@ def test_pull_without_network_fails_fast():
 @pytest.mark.parametrize("args", [["models"], ["nonsense"]])
 def test_usage_errors_exit_2(args):
     assert run(*args).returncode == 2
+
+
+def test_doctor_shows_flash_attention_turned_off():
+    out = run("doctor", env={"KIT_FLASH_ATTN": "off"}).stdout.decode()
+    assert "flash_attn         off (KIT_FLASH_ATTN)" in out

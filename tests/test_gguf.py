@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kit import gguf
+from kit.runtime import gguf
 from kit.errors import ModelNotFoundError, NotGGUFError
-from kit.models import embedded_model_path
+from kit.runtime.models import embedded_model_path
 
 
 def test_reads_the_embedded_model_header():

@@ -119,3 +119,64 @@ def test_load_time_settings_are_normalised_like_call_time_ones():
 def test_sampling_settings_are_honoured(model):
     hot = {model.chat("Invent a name for a library.", temperature=1.5, seed=s, max_tokens=12) for s in range(4)}
     assert len(hot) > 1  # different seeds at high temperature give different text
+
+
+def test_same_seed_same_sampled_text(model):
+    first = model.chat("Invent a name for a library.", temperature=1.2, seed=7, max_tokens=12)
+    model.chat("Something else first.", max_tokens=4)
+    assert model.chat("Invent a name for a library.", temperature=1.2, seed=7, max_tokens=12) == first
+
+
+def test_repeat_penalty_changes_the_answer(model):
+    prompt = "Repeat the word 'council' ten times."
+    assert model.chat(prompt, max_tokens=24) != model.chat(prompt, max_tokens=24, repeat_penalty=1.8)
+
+
+def test_stop_strings_cut_chat_and_stream_alike(model):
+    prompt = "Count from one to ten in digits, one per line."
+    full = model.chat(prompt, max_tokens=40)
+    assert "5" in full
+    cut = model.chat(prompt, max_tokens=40, stop=["5"])
+    assert cut == full[: full.index("5")] and model.last.completion_tokens < 40
+    assert "".join(model.stream(prompt, max_tokens=40, stop=["5"])) == cut
+
+
+def test_cancelled_stream_leaves_the_model_usable_and_unchanged(model):
+    before = model.chat("Name a large city in Wales.", max_tokens=16)
+    pieces = model.stream("Tell me a long story about a dragon.", max_tokens=80)
+    assert next(pieces) and next(pieces)
+    pieces.close()
+    assert model.chat("Name a large city in Wales.", max_tokens=16) == before
+
+
+def test_shared_prefix_is_reused_in_whole_chunks_and_text_is_unchanged(model):
+    system = "You answer questions for a county council in short plain sentences. " * 12
+    fresh = model.chat("What is council tax?", system=system, max_tokens=12)
+    model.chat("What are bin days?", system=system, max_tokens=4)
+    reused = model.backend.last_reused
+    chunk = model.info.details["prompt_chunk"]
+    assert reused > 0 and reused % chunk == 0
+    assert model.chat("What is council tax?", system=system, max_tokens=12) == fresh
+
+
+def test_flash_attention_is_on_by_default_here_and_can_be_turned_off(model):
+    assert model.info.details["flash_attn_setting"] == "auto"
+    assert model.info.details["flash_attn"] == "on"  # every CPU build supports it
+    with kit.load_model(flash_attn="off", cache=False, log=False, n_ctx=1024) as off:
+        assert off.info.details["flash_attn"] == "off"
+        assert off.chat("Name a large city in Wales.", max_tokens=8).strip()
+
+
+def test_bad_flash_attention_setting(monkeypatch):
+    with pytest.raises(kit.KitError, match="flash_attn='sometimes' is not valid.*auto, on, off"):
+        kit.load_model(flash_attn="sometimes", cache=False, log=False)
+    monkeypatch.setenv("KIT_FLASH_ATTN", "maybe")
+    with pytest.raises(kit.KitError, match="KIT_FLASH_ATTN"):
+        kit.load_model(cache=False, log=False)
+
+
+def test_closed_model_says_so():
+    loaded = kit.load_model(cache=False, log=False, n_ctx=512)
+    loaded.close()
+    with pytest.raises(kit.KitError, match="closed"):
+        loaded.chat("Hi", max_tokens=2)

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from kit import config, models
+from kit import config
+from kit.runtime import models
 from kit.errors import ModelNotFoundError, NotGGUFError, UnknownModelError
 
 

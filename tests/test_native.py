@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from kit import native
+from kit.runtime import native
 
 
 def test_tools_are_built_with_this_cpus_safe_flags():

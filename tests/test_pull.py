@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kit import catalog, models, pull
-from kit.catalog import CatalogEntry
 from kit.errors import ConfigError, DownloadError, ModelNotFoundError, UnknownModelError
+from kit.runtime import catalog, models, pull
+from kit.runtime.catalog import CatalogEntry
 
 DATA = b"GGUF" + bytes(range(256)) * 1200  # ~300 KB: several reads, well under a second
 SHA = hashlib.sha256(DATA).hexdigest()
@@ -50,7 +50,7 @@ def _isolated(tmp_path, monkeypatch):
 
 @pytest.fixture
 def use_catalog(monkeypatch):
-    """Replace the catalog with the given entries (``kit.catalog.get_entry`` reads through it)."""
+    """Replace the catalog with the given entries (``kit.runtime.catalog.get_entry`` reads through it)."""
 
     def install(*entries: CatalogEntry) -> None:
         monkeypatch.setattr(catalog, "load_catalog", lambda: {e.name: e for e in entries})

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import threading
+import time
+import warnings
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 import kit
-from kit import native, serve
+from kit import serve
 from kit.errors import ContextOverflowError, ServerError
+from kit.runtime import native
 
 pytestmark = pytest.mark.server
 
@@ -79,3 +86,94 @@ def test_port_in_use_is_a_clear_error(server):
     port = int(server.url.rsplit(":", 1)[1])
     with pytest.raises(ServerError, match=f"Port {port} .* already in use"):
         serve.start(port=port)
+
+
+class _LoadingServer:
+    """A stand-in that answers 503 "Loading model" (llama-server's exact body) ``loading_for`` times, then /props."""
+
+    def __init__(self, loading_for: int, props: dict):
+        state = {"left": loading_for, "calls": 0}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                state["calls"] += 1
+                if state["left"] > 0:
+                    state["left"] -= 1
+                    body = {"error": {"code": 503, "message": "Loading model", "type": "unavailable_error"}}
+                    self._send(503, body)
+                else:
+                    self._send(200, props)
+
+            def _send(self, code, body):
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.state = state
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_server_still_loading_is_waited_for(server):
+    from kit.runtime.backends.server import ServerBackend
+
+    props = json.loads(__import__("urllib.request").request.urlopen(server.url + "/props").read())
+    fake = _LoadingServer(loading_for=3, props=props)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            backend = ServerBackend(fake.url, load_wait=10)
+        assert backend.slots == 4 and fake.state["calls"] == 4
+        assert any("is loading its model; waiting up to 10s" in str(w.message) for w in caught)
+    finally:
+        fake.close()
+
+
+def test_a_server_that_keeps_loading_fails_clearly(monkeypatch):
+    fake = _LoadingServer(loading_for=10**6, props={})
+    monkeypatch.setenv("KIT_SERVER_WAIT", "1")
+    try:
+        started = time.monotonic()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(ServerError, match=r"still loading its model after 1s.*/health.*KIT_SERVER_WAIT"):
+                kit.load_model(url=fake.url)
+        assert time.monotonic() - started < 5
+    finally:
+        fake.close()
+
+
+def test_connecting_while_the_real_server_starts(tmp_path):
+    """Connect as soon as the port opens, before /health is ok: the kit waits instead of failing."""
+    from kit.runtime import models
+
+    port = serve.free_port()
+    cmd = serve.command(native.tool_path("llama-server"), models.resolve(None).path, "127.0.0.1", port, 1, 1024, 1, 0)
+    with (tmp_path / "server.log").open("w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.01)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with kit.load_model(url=f"http://127.0.0.1:{port}", cache=False, log=False) as model:
+                assert model.chat("Say hi.", max_tokens=4).strip()
+                assert model.info.details["deterministic"] is False
+    finally:
+        proc.terminate()
+        proc.wait(10)

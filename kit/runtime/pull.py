@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kit import catalog, hashing, paths
-from kit.catalog import CatalogEntry
+from kit import hashing, paths
 from kit.errors import ConfigError, DownloadError, KitError, ModelNotFoundError, UnknownModelError
+from kit.runtime import catalog
+from kit.runtime.catalog import CatalogEntry
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _CHUNK = 1 << 20
@@ -76,7 +77,7 @@ def pull(
     """
     entry = catalog.get_entry(name)
     if entry.name == catalog.EMBEDDED:
-        from kit import models  # kit.models may come to import this module
+        from kit.runtime import models  # kit.runtime.models may come to import this module
 
         return models.embedded_model_path()
     folder = Path(dest_dir) if dest_dir is not None else paths.models_dir()
@@ -129,7 +130,7 @@ def verify(
     progress: Callable[[int], None] | None = None,
 ) -> VerifyResult:
     """Check one model, given by name or path, against ``sha256`` or else the catalog's checksum."""
-    from kit import models  # kit.models may come to import this module
+    from kit.runtime import models  # kit.runtime.models may come to import this module
 
     value = os.fspath(name_or_path)
     path = Path(value).expanduser()
@@ -149,7 +150,7 @@ def verify(
 
 def verify_all(progress: Callable[[int], None] | None = None) -> list[VerifyResult]:
     """Check every catalog model present in the models folder, and the embedded model if installed."""
-    from kit import models  # kit.models may come to import this module
+    from kit.runtime import models  # kit.runtime.models may come to import this module
 
     results = []
     for entry in catalog.load_catalog().values():

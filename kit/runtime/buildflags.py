@@ -54,7 +54,24 @@ def cmake_args(flags: set[str] | None = None, machine: str | None = None, extra:
     # Other architectures (arm64 laptops, Apple silicon) build safely with llama.cpp's own detection.
     if extra.strip():
         args.append(extra.strip())
+    if cuda_without_arch(extra):
+        # GGML_NATIVE=OFF also turns off llama.cpp's GPU architecture detection, so CUDA would build a
+        # list of old architectures and JIT-compile for this GPU at first load. Build for the GPU here.
+        args.append("-DCMAKE_CUDA_ARCHITECTURES=native")
     return " ".join(args)
+
+
+def _cmake_bool(value: str) -> bool:
+    return value.strip().strip('"\'').upper() in ("ON", "1", "TRUE", "YES", "Y")
+
+
+def cuda_without_arch(extra: str, environ: dict[str, str] | None = None) -> bool:
+    """Whether ``extra`` turns CUDA on without naming GPU architectures (here or in CMake's ``CUDAARCHS``)."""
+    environ = os.environ if environ is None else environ
+    options = dict(item[2:].split("=", 1) for item in extra.split() if item.startswith("-D") and "=" in item)
+    cuda = any(_cmake_bool(v) for k, v in options.items() if k.split(":")[0].upper() == "GGML_CUDA")
+    named = any(k.split(":")[0].upper() == "CMAKE_CUDA_ARCHITECTURES" for k in options)
+    return cuda and not named and not environ.get("CUDAARCHS", "").strip()
 
 
 def build_key(args: str) -> str:

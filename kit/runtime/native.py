@@ -16,8 +16,9 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from kit import buildflags, paths
+from kit import paths
 from kit.errors import BuildError
+from kit.runtime import buildflags
 
 TOOLS = ("llama-server", "llama-bench")
 _CMAKE_OPTIONS = [

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from kit import cache as response_cache
-from kit import gguf, hashing, models, runlog
-from kit.backends.base import Settings
+from kit import hashing, runlog
 from kit.errors import ConfigError
 from kit.model import Model, ModelInfo
+from kit.runtime import gguf, models
+from kit.runtime.backends.base import Settings
 
 DEFAULT_N_CTX = 4096
 
@@ -27,6 +28,7 @@ def _env_int(name: str) -> int | None:
 
 def load_model(name_or_path: str | os.PathLike | None = None, *, url: str | None = None,
                n_ctx: int | None = None, n_threads: int | None = None, n_gpu_layers: int | None = None,
+               flash_attn: str | bool | None = None, prompt_chunk: int | None = None,
                cache: bool | None = None, log: bool | None = None, **gen: Any) -> Model:
     """Load a model and return the kit's model interface.
 
@@ -36,6 +38,10 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, url: str | None
         url: a llama-server to use instead of loading in-process (also ``KIT_SERVER_URL``).
         n_ctx: context size (default: ``KIT_N_CTX``, else the smaller of 4096 and what the model was trained on).
         n_gpu_layers: layers to offload; by default all of them where the build supports a GPU.
+        flash_attn: ``"auto"`` (default: on where the build supports it), ``"on"`` or ``"off"``
+            (also ``KIT_FLASH_ATTN``).
+        prompt_chunk: prompt tokens evaluated per batch (default 64 on CPU, 256 on a GPU; also
+            ``KIT_PROMPT_CHUNK``). Answers are reproducible for a given chunk size.
         cache, log: turn the response cache / run log off (also ``KIT_CACHE=off``, ``KIT_LOG=off``).
         **gen: default generation settings (temperature, max_tokens, seed, ...).
     """
@@ -47,14 +53,15 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, url: str | None
     if url is not None:
         return _connect(url, settings, use_cache, use_log)
 
-    from kit.backends.llamacpp import LlamaCppBackend
+    from kit.runtime.backends.llamacpp import LlamaCppBackend
 
     resolved = models.resolve(name_or_path)
     header = gguf.read_header(resolved.path)
     trained = header.context_length
     n_ctx = n_ctx or _env_int("KIT_N_CTX") or min(trained or DEFAULT_N_CTX, DEFAULT_N_CTX)
     backend = LlamaCppBackend(resolved.path, n_ctx=n_ctx, n_threads=n_threads or _env_int("KIT_THREADS"),
-                              n_gpu_layers=n_gpu_layers, seed=settings.seed)
+                              n_gpu_layers=n_gpu_layers, chunk=prompt_chunk, flash_attn=flash_attn,
+                              seed=settings.seed)
     info = ModelInfo(
         name=resolved.name, file=str(resolved.path), sha256=hashing.cached_sha256(resolved.path),
         architecture=header.architecture, context_size=backend.n_ctx, trained_context=trained,
@@ -64,7 +71,7 @@ def load_model(name_or_path: str | os.PathLike | None = None, *, url: str | None
 
 
 def _connect(url: str, settings: Settings, use_cache: bool, use_log: bool) -> Model:
-    from kit.backends.server import ServerBackend
+    from kit.runtime.backends.server import ServerBackend
 
     backend = ServerBackend(url)
     path = Path(backend.model_path) if backend.model_path else None
