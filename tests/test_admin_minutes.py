@@ -240,6 +240,29 @@ def test_a_model_item_on_a_rule_line_is_merged_into_the_rule_item():
     assert [(a.lines, a.source) for a in result.actions if a.lines == (8,)] == [((8,), "rule: ACTION line")]
 
 
+def test_a_model_action_restating_a_rule_action_on_another_line_is_a_duplicate():
+    # Seen with the real model: the rule's "Tom to send the overdue list" copied onto the line before it.
+    answer = {"summary": "", "decisions": [], "actions": [
+        {"owner": "Tom", "task": "action: Tom to send the overdue list to the contractors", "due": "",
+         "quote": "We have 42 open cases."}]}
+    result = minutes(FakeModel(replies=[json.dumps(answer)]), SHORT)
+    assert [a.source for a in result.actions].count("model") == 0
+    assert [(a.lines, a.owner) for a in result.actions if "overdue list" in a.text] == [((8,), "Tom Reed")]
+
+
+def test_a_model_owner_or_date_the_quoted_lines_do_not_support_is_not_kept():
+    answer = {"summary": "", "decisions": [], "actions": [
+        {"owner": "Ana", "task": "count the open damp cases", "due": "4 March 2018", "quote": "We have 42 open cases."}]}
+    result = minutes(FakeModel(replies=[json.dumps(answer)]), SHORT)
+    (item,) = [a for a in result.actions if a.source == "model"]
+    assert item.lines == (7,) and item.owner is None and item.due is None
+    assert "neither name nor come from" in item.notes[0]
+    spoken = {"summary": "", "decisions": [], "actions": [
+        {"owner": "Tom", "task": "count the open damp cases", "due": "", "quote": "We have 42 open cases."}]}
+    (kept,) = [a for a in minutes(FakeModel(replies=[json.dumps(spoken)]), SHORT).actions if a.source == "model"]
+    assert kept.owner == "Tom Reed" and kept.notes == ()  # Tom said the line: his name needs no repeating
+
+
 def test_a_window_whose_answer_cannot_be_read_keeps_the_rule_items_and_says_so():
     class Broken(FakeModel):
         def json(self, *args, **kwargs):

@@ -25,6 +25,7 @@ BASELINE = {
     "python", "python3", "pip", "kit", "voila", "jupyter", "papermill", "nbstripout", "pytest",
     "llama-server", "llama-bench", "llama-quantize",
     "apt-get", "sudo",  # the installer itself
+    "nvidia-smi",  # only looked for: benchmarks/gpu_check.sh runs on NVIDIA machines and says so without one
 }
 _RUNNERS = {"run", "Popen", "call", "check_call", "check_output", "create_subprocess_exec"}
 

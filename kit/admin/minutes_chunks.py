@@ -8,6 +8,7 @@ merged by the transcript lines they cite.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -92,8 +93,22 @@ def link_quote(quote: str, lines: Iterable[Line]) -> tuple[tuple[int, ...], str]
     return tuple(dict.fromkeys(numbers)), " ".join(span.text.split())
 
 
+_WORD = re.compile(r"[a-z]{4,}")
+
+
+def _restates(model_item: Item, rule_item: Item) -> bool:
+    """Whether a model item mostly repeats a rule item's words (the model copying a rule-found action onto
+    a neighbouring line)."""
+    words = set(_WORD.findall(model_item.text.lower()))
+    return bool(words) and len(words & set(_WORD.findall(rule_item.text.lower()))) >= 0.6 * len(words)
+
+
 def _same(a: Item, b: Item) -> bool:
-    if a.kind != b.kind or not set(a.lines) & set(b.lines):
+    if a.kind != b.kind:
+        return False
+    if a.by_rule != b.by_rule and _restates(*((b, a) if a.by_rule else (a, b))):
+        return True
+    if not set(a.lines) & set(b.lines):
         return False
     if a.by_rule != b.by_rule:
         return True  # a rule's item owns its lines: the model's reading of them is a duplicate
@@ -106,7 +121,8 @@ def merge(items: Iterable[Item]) -> tuple[list[Item], list[tuple[Item, Item]]]:
     """Items in line order with duplicates dropped; returns (kept, [(dropped, kept_instead), ...]).
 
     Two items are duplicates when they are of one kind, cite at least one common line and (for actions)
-    do not name different owners; a model item citing a rule item's line is always a duplicate of it. A rule's item beats the model's; between equals, the one citing more
+    do not name different owners; a model item citing a rule item's line, or mostly repeating its words,
+    is always a duplicate of it. A rule's item beats the model's; between equals, the one citing more
     lines (the fuller reading of a boundary-straddling item) is kept.
     """
     ranked = sorted(items, key=lambda i: (not i.by_rule, -len(i.lines), i.lines))

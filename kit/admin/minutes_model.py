@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from kit import grounding
 from kit.admin.minutes_chunks import Window, link_quote
 from kit.admin.minutes_dates import due_date
 from kit.admin.minutes_result import MODEL, RULE, Item, Rejected
@@ -99,7 +100,7 @@ def read_window(model: Any, transcript: Transcript, window: Window, index: int, 
             continue
         items.append(Item("decision", text.rstrip("."), linked[0], linked[1], MODEL, sources={"text": MODEL}))
     for found in answer.get("actions", []):
-        task, quote = found["task"].strip(), found["quote"].strip()
+        task, quote = _LABEL.sub("", found["task"].strip()), found["quote"].strip()
         linked = link_quote(quote, window.lines)
         if linked is None or not task or not supported(task, quote):
             rejected.append(Rejected("action", task, quote, _why(quote, task), index))
@@ -107,17 +108,36 @@ def read_window(model: Any, transcript: Transcript, window: Window, index: int, 
         numbers, words = linked
         said = " ".join(transcript.line(n).text for n in numbers)
         due, due_source = due_date(said, meeting), RULE
-        if due is None and found["due"].strip():
-            due, due_source = due_date(found["due"], meeting), MODEL
+        model_due = found["due"].strip()
+        if due is None and model_due and grounding.is_verbatim(model_due, said):
+            due, due_source = due_date(model_due, meeting), MODEL  # a date the model read, not one it made up
         said_owner = found["owner"].strip()
         owner = canonical(said_owner if said_owner and said_owner != "unknown" else None, people)
-        notes = () if owner is None or owner in people or " and " in owner else (
-            f"the owner {owner!r} is not in the attendee list",)
+        notes: tuple[str, ...] = ()
+        if owner is not None and not _named_in(owner, [transcript.line(n) for n in numbers]):
+            notes, owner = (f"the model named {owner!r} as owner, but the quoted lines neither name nor come from "
+                            "them",), None
+        elif owner is not None and owner not in people and " and " not in owner:
+            notes = (f"the owner {owner!r} is not in the attendee list",)
         sources = {"task": MODEL, "owner": MODEL if owner else "none", "due": due_source if due else "none"}
         items.append(Item("action", task.rstrip("."), numbers, words, MODEL, owner=owner,
                           due=due.date if due else None, due_text=due.text if due else (found["due"].strip() or None),
                           sources=sources, notes=notes))
     return answer.get("summary", "").strip(), items, rejected
+
+
+_LABEL = re.compile(r"^(?:action|task)\s*:\s*", re.IGNORECASE)  # "action: Imran to ..." -> "Imran to ..."
+
+
+def _named_in(owner: str, lines: list) -> bool:
+    """Whether the quoted lines name the owner (any part of the name) or were spoken by them."""
+    parts = {p.casefold() for p in re.findall(r"[A-Za-z'-]{2,}", owner)}
+    for line in lines:
+        if line.speaker and {p.casefold() for p in re.findall(r"[A-Za-z'-]{2,}", line.speaker)} & parts:
+            return True
+        if {w.casefold() for w in re.findall(r"[A-Za-z'-]{2,}", line.text)} & parts:
+            return True
+    return False
 
 
 _STOP = frozenset("that this with from have will they them their there what when which would should could about "
