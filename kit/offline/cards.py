@@ -16,16 +16,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from kit.docs.tokens import tokens
 from kit.errors import InputError
 from kit.grounding import is_verbatim
 
 FORMAT_VERSION = 1
 # A numbered step ("1.", "2)", "(3)", "Step 4:") or a bullet ("-", "*", "•") at the start of a line.
 _ACTION = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|step\s+\d{1,2}[:.]|[-*\u2022\u25aa\u2013])\s+(?P<text>\S.*)$", re.I)
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("""a an and are as at be by can do does for from has have how i if in is it its me my of on or
-our should so that the their them then there this to up us was we what when where which who why will with you
-your""".split())
 MIN_SCORE = 1.0
 
 
@@ -112,27 +109,16 @@ def load_cards(path: str | os.PathLike) -> tuple[Card, ...]:
         raise InputError(f"The action cards at {path} are damaged (missing {exc}). {rebuild}") from None
 
 
-def _words(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "es", "ed", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
 def match_card(question: str, cards: tuple[Card, ...] | list[Card], *, min_score: float = MIN_SCORE) -> Card | None:
     """The card whose title and actions share the most (rare) words with ``question``; None if none is close.
 
     Title words count double: a card's heading says what it is for. A card must share at least two of the
     question's words (one for a one-word question), so a single stray word never picks a card.
     """
-    query = set(_words(question or ""))
+    query = set(tokens(question or ""))
     if not query or not cards:
         return None
-    bags = [Counter(_words(card.title) * 2 + _words(" ".join(card.actions))) for card in cards]
+    bags = [Counter(tokens(card.title) * 2 + tokens(" ".join(card.actions))) for card in cards]
     df = Counter(word for bag in bags for word in set(bag))
     best, best_score = None, 0.0
     for card, bag in zip(cards, bags):
