@@ -94,13 +94,20 @@ def link_quote(quote: str, lines: Iterable[Line]) -> tuple[tuple[int, ...], str]
 
 
 _WORD = re.compile(r"[a-z]{4,}")
+_STOP = frozenset("that this with from have will they them their there what when which would should could about "
+                  "into been were your ours".split())
+
+
+def content_words(text: str) -> set[str]:
+    """The words of 4+ letters that carry meaning (a few common ones left out), for comparing items with lines."""
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
 def _restates(model_item: Item, rule_item: Item) -> bool:
     """Whether a model item mostly repeats a rule item's words (the model copying a rule-found action onto
     a neighbouring line)."""
-    words = set(_WORD.findall(model_item.text.lower()))
-    return bool(words) and len(words & set(_WORD.findall(rule_item.text.lower()))) >= 0.6 * len(words)
+    words = content_words(model_item.text)
+    return bool(words) and len(words & content_words(rule_item.text)) >= 0.6 * len(words)
 
 
 def _same(a: Item, b: Item) -> bool:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from kit import grounding
-from kit.admin.minutes_chunks import Window, link_quote
+from kit.admin.minutes_chunks import Window, content_words, link_quote
 from kit.admin.minutes_dates import due_date
 from kit.admin.minutes_result import MODEL, RULE, Item, Rejected
 from kit.admin.minutes_rules import canonical
@@ -140,15 +140,10 @@ def _named_in(owner: str, lines: list) -> bool:
     return False
 
 
-_STOP = frozenset("that this with from have will they them their there what when which would should could about "
-                  "into been were your ours".split())
-
-
 def supported(text: str, quote: str) -> bool:
     """Whether the item's words share a content word (4+ letters) with its quote: a check that it says
     something the quoted line says, not that it is right."""
-    words = lambda s: {w for w in re.findall(r"[a-z]{4,}", s.lower()) if w not in _STOP}  # noqa: E731
-    return bool(words(text) & words(quote))
+    return bool(content_words(text) & content_words(quote))
 
 
 def _why(quote: str, text: str) -> str:
