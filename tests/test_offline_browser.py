@@ -15,23 +15,14 @@ import nbformat
 import pytest
 from test_demo import isolated_env
 from browser import SECOND, assert_stayed_local, chromium, local_browser  # noqa: F401 (a fixture)
+from test_offline_fallback import start_primary
 
 import kit.demo
-from kit import serve
-from kit.errors import ServerError
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.model]
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "notebooks" / "apps" / "offline_assistant.ipynb"
-
-
-def start_primary(port: int = 0) -> serve.ServerProcess:
-    try:
-        serve.server_binary(build_if_missing=False)
-    except ServerError as exc:
-        pytest.fail(f"{exc} (make install builds it)", pytrace=False)
-    return serve.start(port=port, parallel=1, n_ctx=2048, threads=1, build_if_missing=False)
 
 
 def app_with_primary(folder: Path, url: str) -> Path:
@@ -48,7 +39,7 @@ def app_with_primary(folder: Path, url: str) -> Path:
 def test_staff_see_the_tier_change_when_the_primary_stops(chromium, outputs_dir, tmp_path):
     from playwright.sync_api import expect
 
-    primary = start_primary()
+    primary = start_primary(n_ctx=2048)
     port = int(primary.url.rsplit(":", 1)[1])
     restarted = None
     apps = app_with_primary(tmp_path / "apps", primary.url)
@@ -102,7 +93,7 @@ def test_staff_see_the_tier_change_when_the_primary_stops(chromium, outputs_dir,
             session.screenshot("offline-local.png")
 
             # ...and is sent once the primary is back.
-            restarted = start_primary(port)
+            restarted = start_primary(port, n_ctx=2048)
             panel.get_by_role("button", name="Send waiting entries").click()
             expect(outbox).to_have_attribute("data-pending", "0")
             expect(outbox).to_contain_text("runners in place")

@@ -37,12 +37,13 @@ def questions(n: int) -> list[dict]:
     return [rows[i % len(rows)] | {"key": f"{rows[i % len(rows)]['id']}-{i}"} for i in range(n)]
 
 
-def start_primary(port: int = 0) -> serve.ServerProcess:
+def start_primary(port: int = 0, n_ctx: int = 1024) -> serve.ServerProcess:
+    """A real llama-server on 127.0.0.1 (one slot, one thread), or a failure saying how to build it."""
     try:
         serve.server_binary(build_if_missing=False)
     except ServerError as exc:
         pytest.fail(f"{exc} (make install builds it)", pytrace=False)
-    return serve.start(port=port, parallel=1, n_ctx=1024, threads=1, build_if_missing=False)
+    return serve.start(port=port, parallel=1, n_ctx=n_ctx, threads=1, build_if_missing=False)
 
 
 def kill9(server: serve.ServerProcess) -> None:
