@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from kit import figures, paths
 from kit.errors import InputError, KitError
 
+MANIFEST_VERSION = 1
+
 
 @dataclass(frozen=True)
 class RunResult:
-    """Where the executed notebook went and the figures it recorded."""
+    """Where the executed notebook went, the figures it recorded, and its run manifest."""
 
     output: Path
     figures: list[dict]
     seconds: float
+    manifest: Path | None = None
 
 
 def parse_value(text: str) -> Any:
@@ -57,6 +63,7 @@ def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
     out_dir = Path(output_dir) if output_dir else paths.outputs_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
+    manifest = _Manifest(path, output, dict(parameters or {}), params, known)
     started = time.perf_counter()
     try:
         papermill.execute_notebook(
@@ -64,14 +71,120 @@ def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
             cwd=str(path.parent.resolve()),
         )
     except PapermillExecutionError as exc:
-        raise KitError(
-            f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
-            f"The partly executed notebook is at {output}."
-        ) from None
-    found = figures.collect(json.loads(output.read_text(encoding="utf-8")))
+        message = (f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
+                   f"The partly executed notebook is at {output}.")
+        manifest.write("failed", _collect_figures(output), time.perf_counter() - started, message)
+        raise KitError(message) from None
+    except BaseException as exc:  # a dead kernel, Ctrl-C: still leave a manifest saying the run failed
+        manifest.write("failed", _collect_figures(output), time.perf_counter() - started,
+                       f"{type(exc).__name__}: {exc}")
+        raise
+    found = _collect_figures(output)
+    seconds = time.perf_counter() - started
+    return RunResult(output, found, seconds, manifest.write("ok", found, seconds))
+
+
+def _collect_figures(output: Path) -> list[dict]:
+    """The figures in an executed (or partly executed) notebook, written beside it as ``.figures.json``."""
+    try:
+        found = figures.collect(json.loads(output.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return []
     if found:
         output.with_suffix(".figures.json").write_text(json.dumps(found, indent=2), encoding="utf-8")
-    return RunResult(output, found, time.perf_counter() - started)
+    return found
+
+
+def manifest_path(output: str | Path) -> Path:
+    """The run manifest beside an executed notebook: ``<stem>-<time>.run.json``."""
+    return Path(output).with_suffix(".run.json")
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def resolved_model(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The model a run resolves (its ``model`` parameter, else the default chain), hashed, without loading it."""
+    from kit import hashing
+    from kit.runtime import models
+
+    choice = parameters.get("model")
+    try:
+        resolved = models.resolve(choice if isinstance(choice, str) and choice else None)
+    except KitError as exc:
+        return {"requested": choice, "error": str(exc)}
+    facts = {"name": resolved.name, "path": str(resolved.path), "source": resolved.source,
+             "sha256": hashing.cached_sha256(resolved.path)}
+    server = parameters.get("server_url") or parameters.get("primary_url")
+    if server:
+        facts["note"] = f"answers may have come from the llama-server at {server}; this is the local model"
+    return facts
+
+
+def storage_settings() -> dict[str, Any]:
+    """What the kit writes to disk during a run (the kernel inherits these settings) and where."""
+    from kit import cache, redaction, runlog
+
+    return {"run_log": str(paths.log_path()), "run_log_on": runlog.enabled_by_env(),
+            "cache": str(paths.cache_path()), "cache_on": cache.enabled_by_env(),
+            "redaction_on": redaction.enabled()}
+
+
+class _Manifest:
+    """Facts about one ``kit run``, known at the start, written as ``<run>.run.json`` when it ends."""
+
+    def __init__(self, notebook: Path, output: Path, given: dict[str, Any], passed: dict[str, Any],
+                 declared: dict[str, dict]):
+        self.notebook, self.output = notebook, output
+        effective = {name: parse_value(str(info.get("default"))) for name, info in declared.items()}
+        effective.update(passed)
+        self.facts: dict[str, Any] = {
+            "manifest_version": MANIFEST_VERSION,
+            "run_id": manifest_path(output).name,
+            "notebook": {"path": str(notebook.resolve()),
+                         "sha256": hashlib.sha256(notebook.read_bytes()).hexdigest()},
+            "parameters": {"given": {k: v if isinstance(v, (int, float, bool, type(None))) else str(v)
+                                     for k, v in given.items()},
+                           "passed": _jsonable(passed), "effective": _jsonable(effective)},
+            "started_utc": _utc_now(),
+            "kit_version": _version("fellowship-kit"),
+            "llama_cpp_python_version": _version("llama-cpp-python"),
+            "model": resolved_model(effective),
+            "storage": storage_settings(),
+        }
+
+    def write(self, status: str, found: list[dict], seconds: float, error: str | None = None) -> Path:
+        """Write the manifest with the run's outcome; returns its path."""
+        figures_file = self.output.with_suffix(".figures.json")
+        self.facts.update(
+            finished_utc=_utc_now(), seconds=round(seconds, 3), status=status, error=error,
+            output=str(self.output.resolve()),
+            figures_file=str(figures_file.resolve()) if found else None, figure_count=len(found),
+        )
+        target = manifest_path(self.output)
+        target.write_text(json.dumps(self.facts, indent=2), encoding="utf-8")
+        return target
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as JSON can hold them (anything else as its repr)."""
+    return {k: v if _is_json(v) else repr(v) for k, v in values.items()}
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def format_figures(found: list[dict]) -> str:
