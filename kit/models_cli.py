@@ -34,11 +34,18 @@ def info(name: str) -> str:
     """Every field of one catalog or added model."""
     added = models.added_models()
     if name in added and name not in catalog.load_catalog():
-        from kit.runtime import gguf
+        from kit.runtime import gguf, quantize
+        from kit.runtime.quant_types import describe_file_type
 
         header = gguf.read_header(added[name])
-        return "\n".join([f"name: {name}", f"file: {header.path}", f"architecture: {header.architecture}",
-                          f"trained context: {header.context_length}", f"size: {header.file_size:,} bytes"])
+        lines = [f"name: {name}", f"file: {header.path}", f"architecture: {header.architecture}",
+                 f"trained context: {header.context_length}", f"size: {header.file_size:,} bytes",
+                 f"quantization: {describe_file_type(header.metadata)}"]
+        made = {key: header.metadata.get(key) for key in quantize.PROVENANCE_KEYS}
+        if made[quantize.FROM_FILE]:
+            lines += [f"quantized from: {made[quantize.FROM_FILE]} (sha256 {made[quantize.FROM_SHA256]})",
+                      f"quantized as: {made[quantize.TYPE_KEY]} with {made[quantize.MADE_WITH]}"]
+        return "\n".join(lines)
     entry = catalog.get_entry(name)
     fields = {
         "name": entry.name, "title": entry.title, "source": entry.repo, "file": entry.filename,

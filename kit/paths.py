@@ -45,7 +45,7 @@ def config_path() -> Path:
 
 
 def native_dir() -> Path:
-    """Where the native llama.cpp tools (llama-server, llama-bench) are built: ``KIT_NATIVE_DIR``.
+    """Where the native llama.cpp tools (llama-server, llama-bench, llama-quantize) are built: ``KIT_NATIVE_DIR``.
 
     The default sits inside the Python environment, beside the llama-cpp-python it matches.
     """

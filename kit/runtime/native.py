@@ -1,4 +1,4 @@
-"""Build and find llama.cpp's own tools (llama-server, llama-bench) from the source llama-cpp-python vendors.
+"""Build and find llama.cpp's own tools (llama-server, -bench, -quantize) from the source llama-cpp-python vendors.
 
 Both backends then run one llama.cpp version, built with the same safe CPU flags.
 """
@@ -20,7 +20,7 @@ from kit import paths
 from kit.errors import BuildError
 from kit.runtime import buildflags
 
-TOOLS = ("llama-server", "llama-bench")
+TOOLS = ("llama-server", "llama-bench", "llama-quantize")
 _CMAKE_OPTIONS = [
     "-DCMAKE_BUILD_TYPE=Release",
     "-DBUILD_SHARED_LIBS=OFF",
@@ -93,8 +93,12 @@ def _run(cmd: list[str], log, on_line: Callable[[str], None] | None) -> None:
         raise BuildError(f"`{' '.join(cmd[:3])} ...` failed; the full output is in {log.name}.")
 
 
-def build(sdist: Path | None = None, on_line: Callable[[str], None] | None = None, jobs: int | None = None) -> Path:
-    """Build llama-server and llama-bench from the vendored llama.cpp; returns the ``bin`` folder."""
+def build(sdist: Path | None = None, on_line: Callable[[str], None] | None = None, jobs: int | None = None,
+          targets: tuple[str, ...] = TOOLS) -> Path:
+    """Build the llama.cpp ``targets`` (default: all TOOLS) into the ``bin`` folder, keeping the others there."""
+    unknown = [t for t in targets if t not in TOOLS]
+    if unknown:
+        raise BuildError(f"Unknown llama.cpp tool(s) {', '.join(unknown)}; the kit builds {', '.join(TOOLS)}.")
     if shutil.which("cmake") is None:
         raise BuildError("cmake is not installed. Install it (e.g. `sudo apt-get install cmake`) and retry.")
     version = llama_cpp_version()
@@ -114,9 +118,9 @@ def build(sdist: Path | None = None, on_line: Callable[[str], None] | None = Non
         _run(["cmake", "-S", str(source), "-B", str(build), *_CMAKE_OPTIONS, *flags], log, on_line)
         jobs = jobs or os.cpu_count() or 2
         _run(["cmake", "--build", str(build), "--config", "Release", "-j", str(jobs),
-              "--target", *TOOLS], log, on_line)
+              "--target", *targets], log, on_line)
         (target / "bin").mkdir(exist_ok=True)
-        for tool in TOOLS:
+        for tool in targets:
             built = next(build.glob(f"**/bin/{tool}"), None)
             if built is None:
                 raise BuildError(f"The build finished but {tool} is missing; see {log_file}.")
