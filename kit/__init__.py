@@ -22,6 +22,7 @@ _EXPORTS = {
     "KitError": "kit.errors",
     "redact": "kit.redaction",
     "fallback": "kit.runtime.fallback",
+    "compare": "kit.comparison",
 }
 
 __all__ = sorted(_EXPORTS)

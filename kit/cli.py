@@ -76,10 +76,28 @@ def cmd_models_verify(args) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def cmd_models_quantize(args) -> int:
+    from kit.runtime import native, quant_types, quantize
+
+    job = quantize.plan(args.name, args.type, name=args.as_name, allow_requantize=args.allow_requantize,
+                        force=args.force)  # checked before any build or work
+    if native.tool_path(quantize.TOOL) is None:
+        print(f"{quantize.TOOL} is not built yet (this install predates it); building it once now.")
+    quantize.tool_path(on_line=native.progress_printer(f"Building {quantize.TOOL}"))
+    print(f"Quantising {job.source.name} ({job.source_type or 'unknown type'}) to {job.target.name} -> {job.output}")
+    if quant_types.is_quantized(job.source_type):
+        print("Note: the source is already quantised, so the result is worse than one made from the F16 original.")
+    path = quantize.quantize(args.name, args.type, name=args.as_name, allow_requantize=args.allow_requantize,
+                             force=args.force, threads=args.threads, progress=True)
+    _say(f"Made {path} ({path.stat().st_size / 1e6:,.1f} MB), registered as {job.name}.",
+         f"Use it with: kit.load_model({job.name!r})   (details: kit models info {job.name})")
+    return 0
+
+
 def cmd_build_server(args) -> int:
     from kit.runtime import native
 
-    print(f"Building llama-server and llama-bench (llama-cpp-python {native.llama_cpp_version()}, "
+    print(f"Building {', '.join(native.TOOLS)} (llama-cpp-python {native.llama_cpp_version()}, "
           f"flags: {native.cmake_flags()})")
     bin_dir = native.build(args.sdist, on_line=native.progress_printer("Building llama.cpp tools"))
     print(f"Built into {bin_dir}")
@@ -124,10 +142,40 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from kit.comparison import compare, grid, table
+
+    total = []
+
+    def progress(outcome) -> None:
+        total.append(outcome)
+        _say(f"[{len(total)}] {outcome.status:<7} {outcome.spec.notebook.name}  {outcome.spec.label}  "
+             f"{outcome.seconds:.1f} s" + (f"  {outcome.error_name}: {outcome.error}"[:160] if outcome.error_name else ""))
+
+    result = compare(args.notebooks, args.model, grid.parse_cli_parameters(args.parameter), parallel=args.parallel,
+                     threads=args.threads, timeout=args.timeout, output_dir=args.output_dir, cache=args.cache,
+                     on_done=progress)
+    _say(table.format_table(result.table), f"Table: {result.files['wide_csv']}  (and .parquet; long form: "
+         f"{result.files['long_parquet'].name})", f"Report: {result.html}", f"Report notebook: {result.notebook}")
+    if result.all_failed:
+        _say(f"kit: every run failed; see the error column and {result.html}")
+        return 1
+    return 0
+
+
+def cmd_transparency(args) -> int:
+    from kit import transparency
+
+    written = transparency.draft(args.target, outputs=args.outputs, output_dir=args.output_dir,
+                                 formats=args.format, allow_no_run=args.allow_no_run)
+    _say(*(f"Wrote {path}" for path in written))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from kit import demo
 
-    return demo.serve(port=args.port, open_browser=not args.no_browser)
+    return demo.serve(port=args.port, open_browser=not args.no_browser, preheat=not args.no_preheat)
 
 
 def cmd_chat(args) -> int:
@@ -169,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = add("verify", cmd_models_verify, "Check downloaded models against their SHA-256.", msub)
     p.add_argument("name", nargs="?", help="one model (default: all on disk)")
+    p = add("quantize", cmd_models_quantize, "Make a smaller quantisation (e.g. Q8_0, Q4_K_M) of a model locally.", msub)
+    p.add_argument("name", help="model name or .gguf path to quantise (best an F16 or F32 original)")
+    p.add_argument("type", help="target type, e.g. Q8_0, Q6_K, Q5_K_M, Q4_K_M, Q4_0, F16")
+    p.add_argument("--name", dest="as_name", help="name to register the result under (default: its file name)")
+    p.add_argument("--allow-requantize", action="store_true",
+                   help="allow a type that is not lower precision than an already quantised source")
+    p.add_argument("--force", action="store_true", help="replace an existing output file or name")
+    p.add_argument("--threads", type=int, default=None, help="llama-quantize threads (default KIT_THREADS, else all)")
     p = add("default", cmd_models_default, "Make a model the default for kit.load_model().", msub)
     p.add_argument("name")
 
@@ -180,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ctx", type=int, default=None, help="context per slot (default 4096)")
     p.add_argument("--threads", type=int, default=None)
 
-    p = add("build-server", cmd_build_server, "Build llama-server and llama-bench from the vendored llama.cpp.")
+    p = add("build-server", cmd_build_server, "Build llama-server, llama-bench and llama-quantize from the vendored llama.cpp.")
     p.add_argument("--sdist", help="the llama-cpp-python source archive (default: find or download it)")
 
     p = add("logs", cmd_logs, "Print recent model calls from the run log.")
@@ -193,9 +249,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-dir", help="where the executed notebook goes (default: ./outputs)")
     p.add_argument("--quiet", action="store_true")
 
+    p = add("compare", cmd_compare, "Run notebooks over models x parameter values; write a table and a report.")
+    p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    p.add_argument("--model", action="append", help="a model for every notebook's model parameter (repeat; None: default)")
+    p.add_argument("-p", "--parameter", nargs="+", action="append", metavar=("NAME", "VALUE"),
+                   help="a parameter and the values to try, e.g. -p max_tokens 64 128 (repeat for a grid)")
+    p.add_argument("--parallel", type=int, help="runs at once (default: about one per 4 cores)")
+    p.add_argument("--threads", type=int, help="KIT_THREADS for each run (default: cores // parallel)")
+    p.add_argument("--timeout", type=float, help="seconds before a run is stopped and reported as timed out")
+    p.add_argument("--output-dir", help="where runs, tables and reports go (default: ./outputs/compare-TIME)")
+    p.add_argument("--cache", action="store_true", help="keep the response cache on in the runs (default: off)")
+
+    p = add("transparency", cmd_transparency,
+            "Draft an Algorithmic Transparency Recording Standard record from a notebook's latest kit run.")
+    p.add_argument("target", metavar="NOTEBOOK_OR_CAPABILITY",
+                   help="a notebook path, or translation, planning, offline, admin (copilot), minutes, triage, quickstart")
+    p.add_argument("--outputs", help="the folder holding the notebook's kit runs (default: KIT_OUTPUTS or ./outputs)")
+    p.add_argument("--output-dir", help="where the record goes (default: <outputs>/transparency)")
+    p.add_argument("--format", default="md,docx", help="md, docx or md,docx (default)")
+    p.add_argument("--allow-no-run", action="store_true",
+                   help="draft even if the notebook was never run (figures say 'not measured yet')")
+
     p = add("demo", cmd_demo, "Serve the demo apps with Voila on 127.0.0.1.")
     p.add_argument("--port", type=int, default=8866)
     p.add_argument("--no-browser", action="store_true", help="print the URL without opening a browser")
+    p.add_argument("--no-preheat", action="store_true",
+                   help="start each app's kernel when it is opened, not in advance (less CPU at start)")
 
     p = add("chat", cmd_chat, "Ask the model one question (streams the answer).")
     p.add_argument("prompt")

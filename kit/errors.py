@@ -85,3 +85,23 @@ class NoModelAvailable(KitError):
 
 class OutboxError(KitError):
     """The outbox could not be opened or written (disk full, unreadable file, write refused)."""
+
+
+class ClusterError(KitError):
+    """A Dask cluster the kit cannot use: scheduler unreachable, no workers, a worker that cannot load the model."""
+
+
+class ClusterItemError(ClusterError):
+    """Items that failed in a distributed ``kit.map``; the others are kept in the resume store."""
+
+    def __init__(self, failures: dict[int, str], store: str | None):
+        self.failures = failures
+        shown = "; ".join(f"item {i}: {msg}" for i, msg in list(sorted(failures.items()))[:5])
+        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+        kept = (f" The other results are kept in {store}: run the same call again to redo only the failed "
+                "and missing items." if store else "")
+        super().__init__(f"{len(failures)} item(s) failed: {shown}{more}.{kept}")
+
+
+class QuantizeError(KitError):
+    """A local quantisation that cannot be made: a bad type, source or output, or llama-quantize failed."""
