@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,18 +13,7 @@ import pytest
 
 from kit.comparison import compare
 
-ROOT = Path(__file__).resolve().parent.parent
-QUICKSTART = ROOT / "notebooks" / "00_quickstart.ipynb"
-DATA = ROOT / "tests" / "data"
-
-
-@pytest.fixture(scope="module")
-def nbs(tmp_path_factory) -> tuple[Path, Path]:
-    """The probe and steps test notebooks, copied in as .ipynb files (stored as .nb.json so nbval skips them)."""
-    folder = tmp_path_factory.mktemp("compare-notebooks")
-    for name in ("compare_probe", "compare_steps"):
-        shutil.copy(DATA / f"{name}.nb.json", folder / f"{name}.ipynb")
-    return folder / "compare_probe.ipynb", folder / "compare_steps.ipynb"
+from test_compare import QUICKSTART, nbs  # noqa: F401 - nbs is a fixture shared with the unit tests
 
 
 def _kernels_in(folder: Path) -> list[psutil.Process]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-import nbformat
 import pytest
+from notebook_files import write_notebook
 
 from kit import runner
 from kit.errors import InputError, KitError
@@ -13,15 +13,8 @@ from kit.errors import InputError, KitError
 
 @pytest.fixture()
 def notebook(tmp_path):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell('size: int = 3  # how many\nlabel: str = "demo"  # a name', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import kit\nkit.record('squared', size * size, 'units')\nkit.record('label', label)"),
-    ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = tmp_path / "demo.ipynb"
-    nbformat.write(nb, path)
-    return path
+    return write_notebook(tmp_path / "demo.ipynb", 'size: int = 3  # how many\nlabel: str = "demo"  # a name',
+                          "import kit\nkit.record('squared', size * size, 'units')\nkit.record('label', label)")
 
 
 def test_parameters_are_read_as_literals():

@@ -6,8 +6,8 @@ import hashlib
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
+from notebook_files import write_notebook
 
 from kit import cli, runner, transparency
 from kit.errors import InputError, KitError
@@ -255,15 +255,8 @@ def test_cli_prints_the_paths_and_errors_in_one_line(tmp_path, capsys):
 # -- the run manifest kit run writes ------------------------------------------------------------------
 @pytest.fixture()
 def tiny_notebook(tmp_path):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell("size: int = 3  # how many", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import kit\nkit.record('squared', size * size, 'units')\nassert size < 10"),
-    ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = tmp_path / "tiny.ipynb"
-    nbformat.write(nb, path)
-    return path
+    return write_notebook(tmp_path / "tiny.ipynb", "size: int = 3  # how many",
+                          "import kit\nkit.record('squared', size * size, 'units')\nassert size < 10")
 
 
 def test_every_run_writes_a_manifest_and_a_failed_one_says_so(tiny_notebook, tmp_path):
