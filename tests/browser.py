@@ -105,3 +105,14 @@ def assert_stayed_local(session: Browsing) -> None:
     """Fail if any request was refused or any seen request (or websocket) left 127.0.0.1."""
     outside = [url for url in session.seen if not is_local(url)]
     assert session.blocked == [] and outside == [], f"requests left 127.0.0.1: {session.blocked or outside}"
+
+
+# Each demo app's panel (the widget every app notebook renders): its first output on the page.
+APP_PANELS = {"copilot": ".kit-copilot-app", "minutes": ".kit-minutes-app", "offline_assistant": ".kit-offline-app",
+              "planning": ".kit-planning-app", "translate": ".kit-translate-app", "triage": ".kit-triage-app"}
+
+
+def wait_all_ready(page: Any, timeout_s: float = 120) -> None:
+    """Wait until the landing page says no app is warming up (it asks the server again by itself)."""
+    page.wait_for_function("() => !document.querySelector('.kit-app-status[data-state=\"warming\"]')",
+                           timeout=timeout_s * SECOND)

@@ -191,7 +191,7 @@ def test_start_without_voila_names_the_install_command(monkeypatch):
 
 
 def test_a_server_that_dies_while_starting_shows_its_log(tmp_path, monkeypatch):
-    monkeypatch.setattr(server, "voila_args", lambda folder, port, data_dir: [str(folder / "missing.ipynb")])
+    monkeypatch.setattr(server, "voila_args", lambda folder, port, data_dir, *_: [str(folder / "missing.ipynb")])
     with pytest.raises(KitError, match="stopped while starting") as info:
         kit.demo.start(apps=tmp_path, timeout=60)
     assert "log" in str(info.value)

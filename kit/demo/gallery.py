@@ -76,11 +76,16 @@ def describe(notebook: Path) -> App:
 
 
 def page_config_hook(page_config: dict[str, Any], *, folder: Path, notebook_path: str = "",
-                     **_: Any) -> dict[str, Any]:
-    """Voila's page_config hook: give the landing page (not the app pages) the list of apps."""
+                     settings: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
+    """Voila's page_config hook: give the landing page (not the app pages) the list of apps and their status."""
     if not str(notebook_path).endswith(".ipynb"):
+        from kit.demo import status
+
+        apps = find_apps(folder)
+        kernels = (settings or {}).get("kernel_manager")
         page_config["kitTitle"] = "Demo apps"
-        page_config["kitApps"] = [asdict(app) for app in find_apps(folder)]
+        page_config["kitApps"] = [{**asdict(app), "status": state}
+                                  for app, state in zip(apps, status.statuses(folder, [a.name for a in apps], kernels))]
     return page_config
 
 

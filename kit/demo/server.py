@@ -12,10 +12,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 
 from kit import paths
-from kit.demo import gallery
+from kit.demo import gallery, voila_main
 from kit.errors import ConfigError, KitError
 
 HOST = "127.0.0.1"
@@ -59,7 +60,7 @@ class DemoServer:
         """Block until the Voila process ends; return its exit code."""
         return self.process.wait()
 
-    def stop(self, timeout: float = 20.0) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
         """Stop Voila (it shuts down its kernels on SIGTERM); kill it if it does not stop in time."""
         if self.running:
             self.process.terminate()
@@ -82,7 +83,7 @@ class DemoServer:
 
 
 def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str | os.PathLike | None = None,
-          timeout: float = START_TIMEOUT_S) -> DemoServer:
+          timeout: float = START_TIMEOUT_S, preheat: bool | Iterable[str] = False) -> DemoServer:
     """Start Voila on the app notebooks and wait until the landing page answers.
 
     Args:
@@ -90,10 +91,14 @@ def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str
         apps: the folder of app notebooks (default: ``KIT_APPS_DIR``, else ``notebooks/apps``).
         log_path: where Voila's own log goes (default: a temporary file, removed on stop).
         timeout: seconds to wait for the first answer.
+        preheat: keep one warm kernel per app, its notebook already run, so an app appears at once
+            (``kit demo`` does); True for every app, or the names of some. Off by default here: warming
+            six kernels costs a few seconds of CPU each at start, which a test of one app does not need.
+            The landing page answers before the kernels are warm; it says which apps are still warming up.
 
     Raises:
-        KitError: Voila is not installed, the apps folder is missing, the port is taken, or Voila
-            did not start (the message ends with its log).
+        KitError: Voila is not installed, the apps folder is missing, an app to preheat is not in it,
+            the port is taken, or Voila did not start (the message ends with its log).
     """
     if importlib.util.find_spec("voila") is None:
         raise KitError(
@@ -103,6 +108,7 @@ def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str
     folder = Path(apps).expanduser().resolve() if apps is not None else gallery.apps_dir()
     if not folder.is_dir():
         raise ConfigError(f"No demo apps folder at {folder}. Point `apps` (or KIT_APPS_DIR) at a folder of notebooks.")
+    warm = preheat_names(folder, preheat)
     port = _free_port() if port == 0 else _check_port(port)
     keep_log = log_path is not None
     if log_path is None:
@@ -115,7 +121,7 @@ def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str
     env = {**os.environ, gallery.APPS_ENV: str(folder), "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kit.demo.voila_main", *voila_args(folder, port, data_dir)],
+            [sys.executable, "-m", "kit.demo.voila_main", *voila_args(folder, port, data_dir, warm)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder,
         )
     server = DemoServer(process, port, folder, log_path, keep_log)
@@ -132,12 +138,18 @@ def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str
     return server
 
 
-def serve(port: int = 8866, open_browser: bool = True) -> int:
-    """Serve the demo apps until Ctrl-C (``kit demo``): print the landing page's URL, maybe open it."""
+def serve(port: int = 8866, open_browser: bool = True, preheat: bool = True) -> int:
+    """Serve the demo apps until Ctrl-C (``kit demo``): print the landing page's URL, maybe open it.
+
+    ``preheat`` (on unless ``kit demo --no-preheat``) warms one kernel per app, so each opens at once.
+    """
     print("Starting the demo apps (this takes a few seconds)...", flush=True)
-    server = start(port, log_path=paths.user_dir() / "demo.log")
+    server = start(port, log_path=paths.user_dir() / "demo.log", preheat=preheat)
     try:
         print(f"Demo apps: {server.url}")
+        if preheat:
+            print("Each app is being prepared in the background (one kernel each), so it opens at once; the page "
+                  "shows which are ready. `kit demo --no-preheat` starts them only when opened.")
         print(f"Served on this computer only ({HOST}); nothing is fetched from the internet. "
               "Press Ctrl-C to stop.", flush=True)
         if open_browser:
@@ -154,10 +166,28 @@ def serve(port: int = 8866, open_browser: bool = True) -> int:
                    f"{server.log_tail()}")
 
 
-def voila_args(folder: Path, port: int, data_dir: Path) -> list[str]:
-    """Voila's command line: 127.0.0.1 only, this port or fail, no code, no tracebacks, the kit template."""
+def preheat_names(folder: Path, preheat: bool | Iterable[str]) -> tuple[str, ...]:
+    """The apps in ``folder`` to preheat: all for True, none for False, else the names given (checked)."""
+    if isinstance(preheat, bool):
+        return tuple(app.name for app in gallery.find_apps(folder)) if preheat else ()
+    if isinstance(preheat, str):
+        preheat = [preheat]
+    known = [app.name for app in gallery.find_apps(folder)]
+    names = tuple(dict.fromkeys(name.removesuffix(".ipynb") for name in preheat))
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(f"No app called {', '.join(map(repr, unknown))} to preheat in {folder}. "
+                          f"Valid names: {', '.join(known) or '(none: the folder has no app notebooks)'}.")
+    return names
+
+
+def voila_args(folder: Path, port: int, data_dir: Path, preheat: Iterable[str] = ()) -> list[str]:
+    """Voila's command line: 127.0.0.1 only, this port or fail, no code, no tracebacks, the kit template,
+    and a warm kernel for each app in ``preheat``."""
+    preheat = tuple(preheat)
     return [
         str(folder),
+        *([f"{voila_main.PREHEAT_OPTION}{','.join(preheat)}"] if preheat else []),
         f"--port={port}",
         f"--Voila.ip={HOST}",
         "--Voila.port_retries=0",  # else Voila moves to a random port without saying so

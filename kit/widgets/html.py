@@ -59,7 +59,8 @@ def esc(text: object) -> str:
 
 def message(text: str, kind: str = "info") -> str:
     """A message box: kind is "error", "info", "ok" or "warn". The text is escaped."""
-    role = ' role="alert"' if kind == "error" else ""
+    # Screen readers announce the change: an error at once (alert), anything else when they are idle (status).
+    role = ' role="alert"' if kind == "error" else ' role="status"'
     return f'<div class="kit-message kit-{kind}"{role}>{esc(text)}</div>'
 
 
