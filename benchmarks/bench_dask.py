@@ -127,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=64, help="items per configuration (default 64)")
     parser.add_argument("--max-tokens", type=int, default=32, help="fixed max_tokens per answer (default 32)")
+    parser.add_argument("--model", default=None, help="model name or .gguf path (default: as kit.load_model)")
     parser.add_argument("--quick", action="store_true", help="8 items, max_tokens 16: checks the script runs")
     args = parser.parse_args()
     if args.quick:
@@ -142,7 +143,7 @@ def main() -> None:
     import kit
     from distributed import Client
 
-    model = kit.load_model(cache=False, log=False)
+    model = kit.load_model(args.model, cache=False, log=False)
     spec_file = model.info.file
     items = prompts(args.items)
     folder = Path(tempfile.mkdtemp(prefix="kit-bench-dask-"))
