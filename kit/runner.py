@@ -46,9 +46,6 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
 def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None, *,
                  output_dir: str | Path | None = None, progress: bool = True) -> RunResult:
     """Execute ``notebook`` with ``parameters`` (strings are read as literals) and return the result."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     path = Path(notebook)
     if not path.is_file() or path.suffix != ".ipynb":
         raise InputError(f"No notebook at {path}. Give the path to a .ipynb file, e.g. notebooks/00_quickstart.ipynb.")
@@ -63,28 +60,68 @@ def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
     out_dir = Path(output_dir) if output_dir else paths.outputs_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
-    manifest = _Manifest(path, output, dict(parameters or {}), params, known)
+    run = execute(path, output, params, given=dict(parameters or {}), known=known, progress=progress)
+    if run.status != "ok":
+        raise KitError(run.message)
+    return RunResult(output, run.figures, run.seconds, run.manifest)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How one papermill execution ended, what it recorded, and its manifest."""
+
+    notebook: Path
+    output: Path
+    status: str  # "ok" or "failed" (a cell raised)
+    cell: int | None
+    error_name: str | None
+    error: str | None
+    figures: list[dict]
+    seconds: float
+    manifest: Path
+
+    @property
+    def message(self) -> str:
+        """One line saying where and how the run failed ("" when it did not)."""
+        if self.status == "ok":
+            return ""
+        return (f"{self.notebook.name} failed in cell {self.cell}: {self.error_name}: {self.error}. "
+                f"The partly executed notebook is at {self.output}.")
+
+
+def execute(path: Path, output: Path, params: dict[str, Any], *, given: dict[str, Any] | None = None,
+            known: dict[str, dict] | None = None, progress: bool = False) -> Execution:
+    """Run ``path`` into ``output`` with papermill and write its manifest; a cell that raises is a failed run.
+
+    ``params`` are passed as they are (already parsed); ``given`` is what the user typed, for the manifest.
+    Anything else that stops the run (a dead kernel, Ctrl-C) is raised, after a manifest marked failed.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    known = known if known is not None else notebook_parameters(path)
+    manifest = _Manifest(path, output, dict(params if given is None else given), params, known)
     started = time.perf_counter()
+    status, cell, name, value = "ok", None, None, None
     try:
         papermill.execute_notebook(
             str(path), str(output), parameters=params, progress_bar=progress, kernel_name="python3",
             cwd=str(path.parent.resolve()),
         )
     except PapermillExecutionError as exc:
-        message = (f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
-                   f"The partly executed notebook is at {output}.")
-        manifest.write("failed", _collect_figures(output), time.perf_counter() - started, message)
-        raise KitError(message) from None
+        status, cell, name, value = "failed", exc.exec_count, exc.ename, exc.evalue
     except BaseException as exc:  # a dead kernel, Ctrl-C: still leave a manifest saying the run failed
-        manifest.write("failed", _collect_figures(output), time.perf_counter() - started,
+        manifest.write("failed", collect_figures(output), time.perf_counter() - started,
                        f"{type(exc).__name__}: {exc}")
         raise
-    found = _collect_figures(output)
+    found = collect_figures(output)
     seconds = time.perf_counter() - started
-    return RunResult(output, found, seconds, manifest.write("ok", found, seconds))
+    run = Execution(path, output, status, cell, name, value, found, seconds, manifest_path(output))
+    manifest.write(status, found, seconds, run.message or None)
+    return run
 
 
-def _collect_figures(output: Path) -> list[dict]:
+def collect_figures(output: Path) -> list[dict]:
     """The figures in an executed (or partly executed) notebook, written beside it as ``.figures.json``."""
     try:
         found = figures.collect(json.loads(output.read_text(encoding="utf-8")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -47,6 +48,10 @@ def test_failed_and_timed_out_runs_are_rows_and_the_rest_complete(nbs, tmp_path)
     assert 20 < ok["peak_mb"] < 2000 and ok["threads"] == max(1, len(os.sched_getaffinity(0)) // 2)
     for row in wide.iter_rows(named=True):  # every run's notebook is kept, and linked relative to the report
         assert (tmp_path / row["output"]).is_file()
+    for row, status in ((ok, "ok"), (failed, "failed")):  # each run leaves the manifest `kit run` writes
+        manifest = json.loads((tmp_path / row["output"]).with_suffix(".run.json").read_text(encoding="utf-8"))
+        assert manifest["status"] == status and manifest["parameters"]["passed"]["fail"] == (status == "failed")
+    assert "ValueError" in manifest["error"] and "cell 5" in manifest["error"]
     page = result.html.read_text(encoding="utf-8")
     assert "ValueError: &lt;b&gt;bad&lt;/b&gt; &amp; value" in page and '<tr class="timeout">' in page
     assert pl.read_parquet(result.files["long_parquet"]).equals(result.long)

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit import figures
+from kit import runner
 from kit.comparison.grid import RunSpec
 from kit.errors import InputError
 
@@ -91,14 +91,6 @@ def _running_cell(notebook: Path) -> int | None:
     return None
 
 
-def _figures_in(notebook: Path) -> list[dict]:
-    """The figures a stopped run recorded, from its partly written notebook (none if it is unreadable)."""
-    try:
-        return figures.collect(json.loads(notebook.read_text(encoding="utf-8")))
-    except (OSError, ValueError):  # never written, or cut off mid-write by the kill
-        return []
-
-
 def _sampled_peak(run_dir: Path) -> float | None:
     """The process tree's sampled peak memory that a stopped worker had written so far, if any."""
     try:
@@ -124,7 +116,7 @@ class _Workers:
             stale.unlink(missing_ok=True)
         spec_file.write_text(json.dumps({
             "notebook": str(spec.notebook.resolve()), "output": str(output.resolve()),
-            "cwd": str(spec.notebook.parent.resolve()), "parameters": spec.parameters,
+            "parameters": spec.parameters,
         }, indent=2, default=str), encoding="utf-8")
         env = {**os.environ, "KIT_THREADS": str(self.threads)}  # a copy: never os.environ from a thread
         if not self.cache:  # a cached answer would make a rerun's seconds (and any sampled figure) meaningless
@@ -149,7 +141,7 @@ class _Workers:
         seconds = round(time.perf_counter() - started, 3)
         result_file = run_dir / "result.json"
         if timed_out or not result_file.is_file():
-            found = _figures_in(output)
+            found = runner.collect_figures(output)  # what a stopped run recorded before the stop
             if timed_out:
                 cell = _running_cell(output)
                 where = f" in code cell {cell}" if cell else ""

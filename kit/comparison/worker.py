@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kit import figures
 
 
 def peak_child_mb() -> float | None:
@@ -65,28 +64,22 @@ class TreeSampler:
 
 
 def execute(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run the notebook named in ``spec`` and return status, error, seconds, peak memory and figures."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+    """Run the notebook named in ``spec`` (as ``kit run`` does, manifest included) and measure it."""
+    from kit import runner
 
     output = Path(spec["output"])
-    result: dict[str, Any] = {"status": "ok", "cell": None, "error_name": None, "error": None}
+    result: dict[str, Any] = {"status": "failed", "cell": None, "error_name": None, "error": None, "figures": []}
     started = time.perf_counter()
     with TreeSampler(output.with_name("peak_mb.txt")) as tree:
         try:
-            papermill.execute_notebook(spec["notebook"], str(output), parameters=spec["parameters"],
-                                       progress_bar=False, kernel_name="python3", cwd=spec["cwd"])
-        except PapermillExecutionError as exc:
-            result.update(status="failed", cell=exc.exec_count, error_name=exc.ename, error=exc.evalue)
+            run = runner.execute(Path(spec["notebook"]), output, spec["parameters"])
+            result.update(status=run.status, cell=run.cell, error_name=run.error_name, error=run.error,
+                          figures=run.figures)
         except Exception as exc:  # a dead kernel or a notebook papermill cannot read is one failed run
-            result.update(status="failed", error_name=type(exc).__name__, error=str(exc))
+            result.update(error_name=type(exc).__name__, error=str(exc), figures=runner.collect_figures(output))
     result["seconds"] = round(time.perf_counter() - started, 3)
     # exact for the largest process; the sampled sum also counts servers or workers the notebook starts
     result["peak_mb"] = max(peak_child_mb() or 0.0, tree.peak_mb) or None
-    found = []
-    if output.is_file():
-        found = figures.collect(json.loads(output.read_text(encoding="utf-8")))
-    result["figures"] = found
     return result
 
 
