@@ -25,10 +25,7 @@ def load() -> dict[str, Any]:
 
 def save(data: dict[str, Any]) -> None:
     """Write the settings atomically."""
-    path = paths.config_path()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    paths.write_atomic(paths.config_path(), json.dumps(data, indent=2, sort_keys=True))
 
 
 def update(**changes: Any) -> dict[str, Any]:

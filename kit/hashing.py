@@ -36,7 +36,8 @@ def cached_sha256(path: str | Path) -> str:
     if key not in index:
         index = {k: v for k, v in index.items() if not k.startswith(f"{path}|")}
         index[key] = sha256_file(path)
-        tmp = index_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(index, indent=1))
-        tmp.replace(index_file)
+        try:
+            paths.write_atomic(index_file, json.dumps(index, indent=1))
+        except OSError:  # a read-only or full kit folder: the hash is right, it is just not remembered
+            pass
     return index[key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -55,3 +56,20 @@ def native_dir() -> Path:
 def outputs_dir() -> Path:
     """Where ``kit run`` writes executed notebooks: ``KIT_OUTPUTS`` or ``./outputs``."""
     return _env_path("KIT_OUTPUTS") or Path.cwd() / "outputs"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all, through a temporary file of this writer's own in the same folder.
+
+    Several processes may write the same file at once (two workers sharing ``KIT_HOME``); each gets its own
+    temporary name, so one's rename never takes away another's file, and the last complete write wins.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -19,6 +18,7 @@ from typing import Any
 from kit import batch as kit_batch
 from kit import privacy
 from kit.errors import InputError, KitError
+from kit.paths import write_atomic
 from kit.translate.formats import EXTENSIONS
 from kit.translate.glossary import Glossary, load_glossary
 from kit.translate.languages import LANGUAGES, get_language
@@ -72,11 +72,7 @@ class _State:
         """Record a finished document and write the state file (atomically, so a crash cannot corrupt it)."""
         with self.lock:
             self.done[key] = record
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps({"version": STATE_VERSION, "done": self.done}, indent=1),
-                                 encoding="utf-8")
-            os.replace(temporary, self.path)
+            write_atomic(self.path, json.dumps({"version": STATE_VERSION, "done": self.done}, indent=1))
 
 
 def translate_batch(model: Any, docs: str | Path | Iterable[str | Path], *, target: str, source: str = "auto",
