@@ -50,10 +50,9 @@ class ModelSpec:
             return kit.load_model(url=self.url, cache=False, log=False, **self.settings), None
         if self.server_slots:
             from kit import serve
-            from kit.runtime.loader import _env_int
 
-            server = serve.start(self.source(), parallel=self.server_slots, n_ctx=self.n_ctx,
-                                 threads=_env_int("KIT_THREADS"), build_if_missing=False)
+            # threads: serve.start's default, KIT_THREADS (one per worker) or the cores this worker may use
+            server = serve.start(self.source(), parallel=self.server_slots, n_ctx=self.n_ctx, build_if_missing=False)
             try:
                 return kit.load_model(url=server.url, cache=False, log=False, **self.settings), server
             except BaseException:
