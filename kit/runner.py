@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from kit import figures, paths
+from kit import figures, hashing, paths
 from kit.errors import InputError, KitError
 
 MANIFEST_VERSION = 1
@@ -150,7 +149,6 @@ def _version(dist: str) -> str | None:
 
 def resolved_model(parameters: dict[str, Any]) -> dict[str, Any]:
     """The model a run resolves (its ``model`` parameter, else the default chain), hashed, without loading it."""
-    from kit import hashing
     from kit.runtime import models
 
     choice = parameters.get("model")
@@ -187,7 +185,7 @@ class _Manifest:
             "manifest_version": MANIFEST_VERSION,
             "run_id": manifest_path(output).name,
             "notebook": {"path": str(notebook.resolve()),
-                         "sha256": hashlib.sha256(notebook.read_bytes()).hexdigest()},
+                         "sha256": hashing.sha256_file(notebook)},
             "parameters": {"given": {k: v if isinstance(v, (int, float, bool, type(None))) else str(v)
                                      for k, v in given.items()},
                            "passed": _jsonable(passed), "effective": _jsonable(effective)},

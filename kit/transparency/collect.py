@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from kit import paths
+from kit.hashing import sha256_file
 from kit.errors import InputError, KitError
 from kit.transparency.capabilities import ROOT, Capability, find
 from kit.transparency.cards import DatasetCard, read_card
@@ -154,12 +154,8 @@ def collect(target: str | Path, outputs: str | Path | None = None, *, allow_no_r
         run=run, later_failed_runs=failed if run else (), datasets=_cards(capability, root),
         data_flows=data_flows(run, outputs.resolve()),
         generated_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        notebook_changed_since_run=bool(run and run.notebook_sha256 != _sha256(notebook)),
+        notebook_changed_since_run=bool(run and run.notebook_sha256 != sha256_file(notebook)),
     )
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _cards(capability: Capability, root: Path) -> tuple[DatasetCard, ...]:
