@@ -38,10 +38,9 @@ class RunOutcome:
 
 def cores() -> int:
     """The CPU cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
+    from kit.runtime.backends.loading import usable_cores
+
+    return usable_cores()
 
 
 def plan(n_runs: int, parallel: int | None = None, threads: int | None = None,

@@ -27,15 +27,20 @@ def import_llama_cpp():
     return llama_cpp
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the OS reports one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
 def default_threads() -> int:
     """``KIT_THREADS``, or every core this process may use."""
     value = os.environ.get("KIT_THREADS", "").strip()
     if value:
         return max(1, int(value))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+    return usable_cores()
 
 
 def gpu_offload_supported() -> bool:
