@@ -53,6 +53,11 @@ def native_dir() -> Path:
     return _env_path("KIT_NATIVE_DIR") or Path(sys.prefix) / "share" / "fellowship-kit" / "llama.cpp"
 
 
+def datasets_dir() -> Path:
+    """The project's datasets (``datasets/`` in the repository): ``KIT_DATASETS`` to point elsewhere."""
+    return _env_path("KIT_DATASETS") or Path(__file__).resolve().parent.parent / "datasets"
+
+
 def outputs_dir() -> Path:
     """Where ``kit run`` writes executed notebooks: ``KIT_OUTPUTS`` or ``./outputs``."""
     return _env_path("KIT_OUTPUTS") or Path.cwd() / "outputs"

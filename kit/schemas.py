@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kit import prompts
 from kit.errors import SchemaError, ValidationError
 
 
@@ -34,10 +35,7 @@ def to_json_schema(schema: Any) -> dict:
 
 def system_prompt(json_schema: dict) -> str:
     """The default system prompt for structured output (text in ``kit/prompts/json_system.txt``)."""
-    from importlib import resources
-
-    template = resources.files("kit.prompts").joinpath("json_system.txt").read_text(encoding="utf-8")
-    return template.format(schema=json.dumps(json_schema, ensure_ascii=False, separators=(",", ":")))
+    return prompts.load("json_system").format(schema=json.dumps(json_schema, ensure_ascii=False, separators=(",", ":")))
 
 
 def validate(raw: str, schema: Any, json_schema: dict) -> Any:

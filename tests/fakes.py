@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kit import schemas
 from kit.model import ModelInfo, build_messages
 
 
@@ -39,7 +39,9 @@ class FakeModel:
         yield from self._reply(build_messages(prompt_or_messages, system)).split(" ")
 
     def json(self, prompt_or_messages, schema, *, system=None, **gen) -> Any:
-        return json.loads(self._reply(build_messages(prompt_or_messages, system)))
+        """Like ``Model.json``: a validated pydantic instance for a pydantic class, else the parsed JSON."""
+        raw = self._reply(build_messages(prompt_or_messages, system))
+        return schemas.validate(raw, schema, schemas.to_json_schema(schema))
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Literal
 
+from kit import prompts
 from kit.docs.extract import best_sentences
 from kit.docs.result import Citation, GroundedAnswer, Quote
 from kit.docs.sections import Hit, Section
@@ -35,11 +34,6 @@ NOT_FOUND = "NOT FOUND"
 _TAGS = re.compile(r"</?\s*(?:sections|question)\s*>", re.I)
 
 
-@lru_cache(maxsize=None)
-def template(name: str) -> str:
-    """The text of ``kit/prompts/<name>.txt``."""
-    return resources.files("kit").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
-
 
 def check_question(question: Any) -> str:
     """The question, stripped; empty, non-text or over-long questions raise PromptError saying what to do."""
@@ -64,8 +58,8 @@ def build_messages(question: str, hits: Sequence[Hit]) -> list[dict[str, str]]:
     labels = [f"S{i}" for i in range(1, len(hits) + 1)]
     blocks = [f"[{label}] {hit.section.document} \u00a7 {hit.section.heading}\n{_data(hit.section.text[:SECTION_CHARS])}"
               for label, hit in zip(labels, hits)]
-    system = template("docs_system").format(labels=", ".join(labels)).strip()
-    user = template("docs_user").format(sections="\n\n".join(blocks), question=_data(question)).strip()
+    system = prompts.load("docs_system").format(labels=", ".join(labels)).strip()
+    user = prompts.load("docs_user").format(sections="\n\n".join(blocks), question=_data(question)).strip()
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
-from importlib import resources
 
+from kit import prompts
 from kit.translate.glossary import Term
 from kit.translate.languages import Language
 
@@ -25,19 +24,14 @@ _MARKERS = re.compile(r"^\s*(?:#{1,6}\s+|[-*+•]\s+|\d{1,3}[.)]\s+|>\s*)")
 _QUOTES = ("\"\"", "''", "“”", "«»", "„“", "``")
 
 
-@lru_cache(maxsize=None)
-def template(name: str) -> str:
-    """The text of ``kit/prompts/<name>.txt``."""
-    return resources.files("kit").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
-
 
 def system_prompt(source: Language, target: Language, terms: Sequence[Term] = ()) -> str:
     """The shared instructions for one language direction, with the glossary terms to use."""
     glossary = ""
     if terms:
         lines = "\n".join(f"- {term.source} => {term.target}" for term in terms)
-        glossary = template("translate_glossary").format(target_name=target.name, terms=lines)
-    return template("translate_system").format(
+        glossary = prompts.load("translate_glossary").format(target_name=target.name, terms=lines)
+    return prompts.load("translate_system").format(
         source_name=source.name, target_name=target.name, glossary=glossary
     ).strip()
 
@@ -48,8 +42,8 @@ def messages(segment: str, source: Language, target: Language, terms: Sequence[T
     reminder = ""
     if required:
         listed = "; ".join(f"{term.source} => {term.target}" for term in required)
-        reminder = template("translate_retry").format(target_name=target.name, terms=listed).strip() + "\n"
-    user = template("translate_user").format(
+        reminder = prompts.load("translate_retry").format(target_name=target.name, terms=listed).strip() + "\n"
+    user = prompts.load("translate_user").format(
         reminder=reminder, source_name=source.name, target_name=target.name, segment=segment
     ).strip()
     return [{"role": "system", "content": system_prompt(source, target, terms)}, {"role": "user", "content": user}]
@@ -58,7 +52,7 @@ def messages(segment: str, source: Language, target: Language, terms: Sequence[T
 def segment_first_messages(segment: str, source: Language, target: Language,
                            terms: Sequence[Term] = ()) -> list[dict[str, str]]:
     """The same request with the segment first, which defeats prefix reuse (the baseline for measuring it)."""
-    content = template("translate_segment_first").format(
+    content = prompts.load("translate_segment_first").format(
         segment=segment, instructions=system_prompt(source, target, terms),
         source_name=source.name, target_name=target.name,
     ).strip()
