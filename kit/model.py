@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from kit import chunking, privacy, schemas
 from kit.cache import ResponseCache, cache_key
@@ -39,6 +39,32 @@ class CallStats:
     completion_tokens: int
     latency_s: float
     cached: bool
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """What a capability needs of a model: :class:`Model` (and a fallback chain) satisfy it, as does the tests' fake."""
+
+    info: ModelInfo
+
+    @property
+    def parallel(self) -> int:
+        """How many calls the model serves at once."""
+
+    def chat(self, prompt_or_messages: str | Sequence[dict], *, system: str | None = None, **gen) -> str:
+        """One answer as text."""
+
+    def stream(self, prompt_or_messages: str | Sequence[dict], *, system: str | None = None, **gen) -> Iterator[str]:
+        """The answer in pieces as they are generated."""
+
+    def json(self, prompt_or_messages: str | Sequence[dict], schema: Any, *, system: str | None = None, **gen) -> Any:
+        """A validated pydantic object (or parsed JSON for a JSON-schema dict)."""
+
+    def count_tokens(self, text: str) -> int:
+        """The number of tokens in ``text``."""
+
+    def chunk(self, text: str, max_tokens: int) -> list[str]:
+        """``text`` cut into pieces of at most ``max_tokens`` tokens."""
 
 
 def _check_text(text: Any, what: str = "prompt") -> str:
