@@ -1,6 +1,6 @@
 """Planning extraction throughput: parsers only over every application, and the model path on llama-server.
 
-    .venv/bin/python benchmarks/bench_planning.py --data ../shared/datasets/iom-planning --sample 16
+    .venv/bin/python benchmarks/bench_planning.py --sample 16   # --data: another list or folder of lists
 
 The model path runs a sample (the tiny model on a shared CPU takes seconds per application) through
 ``extract_frame`` -> ``kit.map_frame`` -> ``kit.map`` against the native server, resumably (a JSONL store),
@@ -16,12 +16,11 @@ from pathlib import Path
 
 from common import private_kit_home, table, timer
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "datasets" / "iom-planning"))
+    parser.add_argument("--data", default=None, help="a published list or a folder of them (default: "
+                        "datasets/planning/published)")
     parser.add_argument("--sample", type=int, default=16, help="applications sent through the model path")
     parser.add_argument("--parallel", type=int, default=2, help="llama-server slots")
     parser.add_argument("--method", default="hybrid", choices=["hybrid", "model"])
@@ -31,11 +30,12 @@ def main() -> None:
     import kit
     import kit.planning as planning
     from kit import serve
+    from kit.planning.data import published_dir
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with timer() as load_s:
-            df = planning.load_applications(args.data)
+            df = planning.load_applications(args.data or published_dir())
     with timer() as parse_s:
         planning.extract_frame(None, df, method="parsers", progress=False)
     rows = [["load (all files)", df.height, f"{load_s():.2f}", f"{df.height / load_s():,.0f}", "measured"],

@@ -19,7 +19,7 @@ def main() -> None:
     args = parser.parse_args()
     private_kit_home()
     import kit
-    from kit.planning import comments_eval
+    from kit.planning.comments import evaluate as comments_eval
 
     with kit.load_model(args.model, cache=False, log=False, n_ctx=4096) as model:
         scores = comments_eval.evaluate(model, limit=args.limit)

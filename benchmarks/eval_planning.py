@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
     import polars as pl
 
     import kit
-    from kit.planning.evaluate import evaluate, load_labels
+    from kit.planning.data import labels_path
+    from kit.planning.extraction.evaluate import evaluate, load_labels
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=None, help="label rows to use (default all)")
@@ -25,7 +23,7 @@ def main() -> None:
     pl.Config.set_tbl_cols(12)
     pl.Config.set_tbl_width_chars(220)
     for split in ("tuning", "held-out"):
-        labels = load_labels(ROOT / "datasets/planning/labels.jsonl", split=split)[: args.limit]
+        labels = load_labels(labels_path(), split=split)[: args.limit]
         started = time.perf_counter()
         table = evaluate(model, labels, methods=methods, progress=True)
         print(f"\n{split}: {len(labels)} labelled applications, methods {methods}, "

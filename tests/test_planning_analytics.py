@@ -10,7 +10,8 @@ import pytest
 
 import kit.planning as planning
 from kit.planning import analytics
-from tests.test_planning_loader import SHARED, needs_shared
+from kit.planning.extraction.evaluate import type_confusion
+from tests.test_planning_loader import PUBLISHED
 
 matplotlib.use("Agg")
 
@@ -49,18 +50,15 @@ def test_counts_by_year_type_decision():
                                                                             "applications"]
 
 
-@needs_shared
 def test_real_lists_pipeline_and_appeals():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        df = planning.load_applications(SHARED)
+        df = planning.load_applications(PUBLISHED)
     extracted = planning.extract_frame(None, df, method="parsers", progress=False)
     pipeline = analytics.housing_pipeline(extracted)
     assert pipeline["year"].to_list() == [2016, 2017, 2018]
     assert (pipeline["net_dwellings"] > 100).all()
-    outcomes = analytics.appeal_outcomes(planning.load_appeals(SHARED))
+    outcomes = analytics.appeal_outcomes(planning.load_appeals(PUBLISHED))
     assert set(outcomes["appeal_decision"]) >= {"allowed", "dismissed", "withdrawn"}
-    from kit.planning.evaluate import type_confusion
-
     matrix, accuracy = type_confusion(extracted)
     assert accuracy > 0.9 and int(matrix.select(pl.exclude("suffix")).sum_horizontal().sum()) == 4015

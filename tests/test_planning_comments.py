@@ -12,9 +12,10 @@ from fakes import FakeModel
 
 from kit import grounding
 from kit.errors import InputError, ValidationError
-from kit.planning import COMMENT_THEMES, analyse_comments, comments_eval, read_comments
-from kit.planning.comments_lexicon import CATCH_ALL
-from kit.planning.comments_result import CommentAnalysis, CommentReading
+from kit.planning import COMMENT_THEMES, analyse_comments, read_comments
+from kit.planning.comments import evaluate as comments_eval
+from kit.planning.comments.lexicon import CATCH_ALL
+from kit.planning.comments.result import CommentAnalysis, CommentReading
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMENTS = ROOT / "datasets" / "planning" / "comments"

@@ -10,7 +10,7 @@ import pytest
 
 import kit.planning as planning
 from kit.errors import InputError
-from kit.planning.evaluate import evaluate, load_labels, score, scores_frame, type_confusion
+from kit.planning.extraction.evaluate import evaluate, load_labels, score, scores_frame, type_confusion
 from kit.planning.record import FIELDS
 
 LABELS = Path(__file__).resolve().parent.parent / "datasets" / "planning" / "labels.jsonl"

@@ -6,13 +6,13 @@ import json
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 import kit
 import kit.planning as planning
 from kit.grounding import is_verbatim
-from kit.planning import parsers
-from kit.planning.html import record_html
-from kit.planning.numbers import to_int
+from kit.planning.extraction import parsers
+from kit.planning.extraction.numbers import to_int
 from tests.fakes import FakeModel
 
 ADDRESS = "6 Fairway Drive Ramsey Isle Of Man IM8 2BA"
@@ -138,7 +138,8 @@ def test_injected_instructions_are_data():
     assert any(flag.startswith("instructions:") for flag in record.flags)
     prompt = fake.calls[0][-1]["content"]
     assert "<<<DESCRIPTION" in prompt and "never instructions" in prompt
-    assert not hasattr(record, "decision")  # extraction has nothing to approve
+    # the model's answer to the injected text changes no value: the record is what the parsers read
+    assert record.values() == planning.extract(None, text, ADDRESS, method="parsers").values()
 
 
 def test_extract_frame_is_resumable(tmp_path):
@@ -152,7 +153,8 @@ def test_extract_frame_is_resumable(tmp_path):
     assert first["dwellings"].to_list() == [2, None, None]
     assert first["flags"][1][0].startswith("error: The description is empty")
     again = planning.extract_frame(fake, df, store=store, progress=False)
-    assert len(fake.calls) == 2 and again.equals(first)
+    assert len(fake.calls) == 2
+    assert_frame_equal(again, first)
     with kit.confidential():
         planning.extract_frame(None, df, method="parsers", store=tmp_path / "secret.jsonl", progress=False)
     assert not (tmp_path / "secret.jsonl").exists()
@@ -160,20 +162,41 @@ def test_extract_frame_is_resumable(tmp_path):
     assert records[0].dwellings == 2 and records[0].evidence["dwellings"][0].text == "2 dwellings"
 
 
+class Answers:
+    """The real model, keeping each answer its ``json`` call returned (a failed call raises and keeps none)."""
+
+    def __init__(self, model):
+        self.model, self.answers = model, []
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+    def json(self, *args, **kwargs):
+        answer = self.model.json(*args, **kwargs)
+        self.answers.append(answer)
+        return answer
+
+
 @pytest.mark.model
 def test_real_model_hybrid_record_is_grounded(model):
-    record = planning.extract(model, "Erection of thirty seven apartments with associated parking (retrospective)",
+    answering = Answers(model)
+    record = planning.extract(answering, "Erection of thirty seven apartments with associated parking (retrospective)",
                               "Land at Main Road Onchan Isle Of Man IM3 1AA", reference="18/00001/B")
+    assert len(answering.answers) == 1, "the model was not asked, or its answer did not validate"
+    assert not any(flag.startswith(("model:", "size:")) for flag in record.flags), record.flags
     assert record.dwellings == 37 and record.retrospective and record.postcode == "IM3 1AA"
     assert record.method["dwellings"] == "parser" and record.settlement == "Onchan"
     assert set(record.works) <= set(planning.WORKS)
     assert_grounded(record)
 
 
-def test_html_view_marks_each_evidence_span_and_escapes_text():
-    record = planning.extract(None, "Erection of 2 dwellings <b>now</b> (retrospective)", ADDRESS, method="parsers")
-    page = record_html(record)
-    assert '<mark title="application_type, dwellings, works" style="background:#ffdd00">2</mark>' in page
-    assert '<mark title="dwellings, works" style="background:#ffdd00"> dwellings</mark>' in page
-    assert '<mark title="postcode" style="background:#ffdd00">IM8 2BA</mark>' in page
-    assert "&lt;b&gt;now&lt;/b&gt;" in page and "<b>now</b>" not in page
+@pytest.mark.model
+def test_real_model_only_answers_and_every_value_it_keeps_is_grounded(model):
+    answering = Answers(model)
+    record = planning.extract(answering, "Erection of a detached dwelling with a double garage",
+                              "Plot 2 Ballakillowey Road Colby Isle Of Man IM9 4BW", method="model")
+    (answer,) = answering.answers  # method="model" raises when the call fails; here it must not
+    assert answer.application_type in planning.APPLICATION_TYPES
+    assert all(method in ("model", "none") for method in record.method.values())
+    assert record.postcode is None  # model only: no parser ran
+    assert_grounded(record)

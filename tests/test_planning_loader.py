@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import warnings
 from datetime import date
 from pathlib import Path
@@ -10,11 +12,11 @@ import pytest
 
 import kit.planning as planning
 from kit.planning import PlanningDataError
+from kit.planning.data import published_dir
 from kit.planning.decisions import normalise_appeal, normalise_decision
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "iom-planning"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"the real IoM planning files are not at {SHARED} "
-                                  "(CI has them; locally, clone the shared datasets beside the project)")
+ROOT = Path(__file__).resolve().parent.parent
+PUBLISHED = ROOT / "datasets" / "planning" / "published"  # the nine published 2016-2018 lists, byte for byte
 
 OLD = ("Planning  Applications Determined between 1/1/16 - 31/12/16,,,,,\r\r"
        "Decision,PA Ref,PROPOSAL,Decision issued,Determining Body,Property Address\r"
@@ -109,23 +111,42 @@ def test_missing_path_and_empty_folder(tmp_path):
         planning.load_applications(tmp_path)
 
 
-@needs_shared
 def test_the_real_2016_to_2018_lists():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        df, report = planning.load_applications(SHARED, report=True)
+        df, report = planning.load_applications(PUBLISHED, report=True)
     assert df.height == 4015
     assert df.group_by("year").len().sort("year")["len"].to_list() == [1371, 1332, 1312]
     assert df["reference"].n_unique() == 4015 and df["description"].str.len_chars().min() > 0
     assert [p.line for p in report.unreadable] == [1118, 1081]  # the two delegated-list total rows
     assert len(report.duplicates) == 3305 and not report.conflicts and report.applications == 4015
     assert df.filter(df["description"].str.contains("ménage|café|façade")).height == 4  # no mojibake
-    appeals = planning.load_appeals(SHARED)
+    appeals = planning.load_appeals(PUBLISHED)
     assert appeals.height == 212 and appeals["appeal_decision"].null_count() == 0
 
 
+def test_the_published_lists_in_the_repository_are_the_default(monkeypatch):
+    monkeypatch.delenv("KIT_PLANNING_DATA", raising=False)
+    monkeypatch.delenv("KIT_DATASETS", raising=False)
+    assert published_dir() == PUBLISHED
+    monkeypatch.setenv("KIT_PLANNING_DATA", "/elsewhere/lists")
+    assert published_dir() == Path("/elsewhere/lists")
+
+
+def test_a_year_it_has_not_seen_is_read_like_the_others(tmp_path):
+    for name in ("2018-planning-applications.csv", "2018-delegated-decisions.csv"):  # 2018's lists, moved to 2021
+        text = re.sub(rb"-18(?=[,\r\n])", b"-21", (PUBLISHED / name).read_bytes()).replace(b"18/0", b"21/0")
+        (tmp_path / name.replace("2018", "2021")).write_bytes(text)
+    shutil.copy(PUBLISHED / "2017-planning-applications.csv", tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df, report = planning.load_applications(tmp_path, report=True)
+    assert df.group_by("year").len().sort("year")["len"].to_list() == [1332, 1312]
+    assert set(df["year"]) == {2017, 2021} and not report.unreadable and not report.conflicts
+
+
 def test_the_project_sample_reads_back_through_the_loader():
-    sample = Path(__file__).resolve().parent.parent / "datasets" / "planning" / "sample.csv"
+    sample = ROOT / "datasets" / "planning" / "sample.csv"
     df, report = planning.load_applications(sample, report=True)
     assert df.height == 200 and not report.problems
     assert set(df["decision"]) <= {"permitted", "refused", "withdrawn", "lawful", "not lawful"}

@@ -11,9 +11,9 @@ import re
 import warnings
 from pathlib import Path
 
-from kit.planning import parsers
 from kit.planning.csvfile import PlanningDataError, clean, normalise_header, read_rows
 from kit.planning.decisions import normalise_appeal, normalise_decision, parse_date
+from kit.planning.extraction import parsers
 from kit.planning.report import FileReport, LoadReport, RowProblem
 
 # Canonical column -> header spellings seen in published lists (normalised: lower case, words only).
@@ -57,8 +57,6 @@ def layout_of(found: dict[str, int]) -> str:
     if "appeal_decision" in found:
         return "appeals"
     return "applications" if "determining_body" in found else "delegated"
-
-
 
 
 def _files(path: Path) -> list[Path]:
@@ -174,7 +172,6 @@ def _to_record(get: dict[str, str | None], layout: str, fallback_year: int | Non
                       appeal_decision=normalise_appeal(appeal_raw), appeal_decision_raw=appeal_raw)
         record["year"] = record["appeal_date"].year if record["appeal_date"] else fallback_year
     return record, "; ".join(notes)
-
 
 
 def _schema(appeals: bool = False) -> dict:

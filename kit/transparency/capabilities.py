@@ -23,12 +23,10 @@ class Capability:
         return root / "notebooks" / self.notebook
 
 
-_SHARED_IOM = "../shared/datasets/iom-planning"
-
 CAPABILITIES: dict[str, Capability] = {
     "quickstart": Capability("quickstart", "00_quickstart.ipynb"),
     "translation": Capability("translation", "10_translation.ipynb", ("datasets/translation",)),
-    "planning": Capability("planning", "20_planning.ipynb", ("datasets/planning", _SHARED_IOM)),
+    "planning": Capability("planning", "20_planning.ipynb", ("datasets/planning", "datasets/planning/published")),
     "offline": Capability("offline", "30_offline_fallback.ipynb", ("datasets/offline",)),
     "admin": Capability("admin", "40_admin_assistants.ipynb", ("datasets/admin",)),
     "minutes": Capability("minutes", "41_admin_minutes.ipynb", ("datasets/admin/minutes",)),

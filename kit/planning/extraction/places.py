@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kit.planning.parsers import Found
+from kit.planning.extraction.parsers import Found
 
 # Towns, villages and postal districts of the Isle of Man, as addresses spell them.
 SETTLEMENTS: tuple[str, ...] = (

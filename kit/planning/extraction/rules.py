@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from kit.planning.parsers import Found
+from kit.planning.extraction.parsers import Found, whole_words
+from kit.planning.record import WORKS
 
 # Each kind of works: the alternatives that name it (joined with "|", matched case-insensitively).
 _WORK_RULES: dict[str, tuple[str, ...]] = {
@@ -96,8 +97,6 @@ _TYPES = tuple((code, re.compile(pattern, re.IGNORECASE)) for code, pattern in _
 
 def find_works(text: str, new_dwellings: bool = False, dwelling_spans: tuple = ()) -> Found:
     """The kinds of works the text names (WORKS vocabulary, in that order), one evidence span per kind."""
-    from kit.planning.record import WORKS
-
     values, spans = [], []
     residential = _RESIDENTIAL.search(text)
     if new_dwellings and dwelling_spans:
@@ -112,18 +111,9 @@ def find_works(text: str, new_dwellings: bool = False, dwelling_spans: tuple = (
             if work in _PROPOSED_ONLY and _EXISTING_CLAUSE.search(_clause_before(text, match.start())):
                 continue
             values.append(work)
-            spans.append(_whole_words(text, *match.span()))
+            spans.append(whole_words(text, *match.span()))
             break
     return Found(values, tuple(spans))
-
-
-def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen a span to whole words, so evidence reads 'Alterations', not 'Alteration'."""
-    while start > 0 and text[start - 1].isalnum():
-        start -= 1
-    while end < len(text) and text[end].isalnum():
-        end += 1
-    return start, end
 
 
 def _clause_before(text: str, at: int) -> str:

@@ -8,26 +8,26 @@ goes inside ``<comment>`` tags after the instructions, as data.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from kit.planning.comments_lexicon import Theme
+from kit import prompts
+from kit.model import ChatModel
+from kit.planning.comments.lexicon import Theme
 
 SAMPLED_TEMPERATURE = 0.7  # with a seed: sampled, so runs with different seeds can differ
-
-
-@lru_cache(maxsize=None)
-def prompt(name: str) -> str:
-    """The text of ``kit/prompts/planning_comments_<name>.txt``."""
-    return resources.files("kit").joinpath("prompts", f"planning_comments_{name}.txt").read_text(encoding="utf-8")
 
 
 def generation(seed: int | None) -> dict[str, Any]:
     """Settings for a run: greedy without a seed; sampled at a fixed temperature with one."""
     return {} if seed is None else {"seed": int(seed), "temperature": SAMPLED_TEMPERATURE}
+
+
+def _read(model: ChatModel, text: str, schema: Any, system: str, max_tokens: int, seed: int | None) -> Any:
+    """One grammar-constrained call: the instructions as the system prompt, the comment in ``<comment>`` tags."""
+    return model.json(prompts.load("planning_comments_user").format(text=text), schema, system=system,
+                      max_tokens=max_tokens, **generation(seed))
 
 
 class Stance(BaseModel):
@@ -36,11 +36,9 @@ class Stance(BaseModel):
     stance: Literal["object", "support", "neutral"]
 
 
-def stance(model: Any, text: str, *, seed: int | None = None) -> str:
+def stance(model: ChatModel, text: str, *, seed: int | None = None) -> str:
     """The model's stance for one comment: "support", "object" or "neutral"."""
-    answer = model.json(prompt("user").format(text=text), Stance, system=prompt("stance"), max_tokens=20,
-                        **generation(seed))
-    return answer["stance"] if isinstance(answer, dict) else answer.stance
+    return _read(model, text, Stance, prompts.load("planning_comments_stance"), 20, seed).stance
 
 
 def themes_schema(theme_ids: tuple[str, ...]) -> type[BaseModel]:
@@ -49,20 +47,20 @@ def themes_schema(theme_ids: tuple[str, ...]) -> type[BaseModel]:
     return create_model("CommentThemes", themes=(list[theme], Field(min_length=1, max_length=3)))
 
 
-def read_themes(model: Any, text: str, themes: tuple[Theme, ...], *, seed: int | None = None) -> list[str]:
+def read_themes(model: ChatModel, text: str, themes: tuple[Theme, ...], *, seed: int | None = None) -> list[str]:
     """The model's theme ids for one comment (one to three, from ``themes``)."""
     listing = "\n".join(f"  {t.id}: {t.name}" + (f" ({t.description})" if t.description else "") for t in themes)
-    answer = model.json(prompt("user").format(text=text), themes_schema(tuple(t.id for t in themes)),
-                        system=prompt("system").format(themes=listing), max_tokens=60, **generation(seed))
-    chosen = answer["themes"] if isinstance(answer, dict) else answer.themes
-    return list(dict.fromkeys(chosen))
+    system = prompts.load("planning_comments_system").format(themes=listing)
+    answer = _read(model, text, themes_schema(tuple(t.id for t in themes)), system, 60, seed)
+    return list(dict.fromkeys(answer.themes))
 
 
-def topics(model: Any, text: str, *, seed: int | None = None) -> list[str]:
+_TOPICS = {"type": "object", "properties": {"topics": {
+    "type": "array", "minItems": 1, "maxItems": 2,
+    "items": {"type": "string", "minLength": 2, "maxLength": 30}}}, "required": ["topics"]}
+
+
+def topics(model: ChatModel, text: str, *, seed: int | None = None) -> list[str]:
     """One or two short topics the model names for a comment (for discovering themes)."""
-    schema = {"type": "object", "properties": {"topics": {
-        "type": "array", "minItems": 1, "maxItems": 2,
-        "items": {"type": "string", "minLength": 2, "maxLength": 30}}}, "required": ["topics"]}
-    answer = model.json(prompt("user").format(text=text), schema, system=prompt("topics"), max_tokens=60,
-                        **generation(seed))
-    return [str(t).strip() for t in (answer.get("topics") or []) if str(t).strip()]
+    answer = _read(model, text, _TOPICS, prompts.load("planning_comments_topics"), 60, seed)
+    return [str(t).strip() for t in answer["topics"] if str(t).strip()]

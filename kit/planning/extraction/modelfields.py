@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kit import prompts
 from kit.planning.record import APPLICATION_TYPES, WORKS
 
 TypeCode = Literal[tuple(APPLICATION_TYPES)]  # type: ignore[valid-type]
@@ -36,5 +36,4 @@ class ModelFields(BaseModel):
 
 def prompt(description: str, address: str | None) -> str:
     """The extraction prompt (text in ``kit/prompts/planning_extract.txt``) for one application."""
-    template = resources.files("kit.prompts").joinpath("planning_extract.txt").read_text(encoding="utf-8")
-    return template.format(description=description, address=address or "(none given)")
+    return prompts.load("planning_extract").format(description=description, address=address or "(none given)")

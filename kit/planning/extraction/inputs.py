@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from kit.errors import InputError
-from kit.planning import parsers
+from kit.injection import instruction_signals
+from kit.model import ChatModel
+from kit.planning.extraction import parsers
 
 MAX_MODEL_TOKENS = 1500  # a planning description is a sentence or two; longer text is a document, not a description
 
@@ -14,12 +16,6 @@ erection extension extensions alterations alteration dwelling dwellings house ga
 change use conversion demolition replacement windows doors rear front side single two storey storeys
 application approval principle reserved matters registered building consent lawful signage sign works
 including associated land field site road""".split())
-_INSTRUCTION = re.compile(
-    r"\bignore (?:all |any |the |previous |prior |your )*(?:rules|instructions|policies|above|prompt)|"
-    r"\bdisregard (?:all |any |the |previous |your )*(?:rules|instructions)|\byou are now\b|\bsystem prompt\b|"
-    r"\b(?:approve|grant|permit) (?:this|the application|it)\b|\bas an ai\b|\bnew instructions?\b",
-    re.IGNORECASE,
-)
 
 
 class PlanningInputError(InputError):
@@ -52,10 +48,10 @@ def notes(description: str, address: str | None) -> list[str]:
     if not looks_english(description):
         flags.append("language: the description does not look like English; the parsers read English wording "
                      "only, so check every field by hand (or translate it first with kit.translate)")
-    injected = _INSTRUCTION.search(description)
+    injected = instruction_signals(description)
     if injected:
         flags.append(f"instructions: the description holds text addressed to a reader or model "
-                     f"('{injected.group(0)}'); it was treated as data and changes nothing")
+                     f"('{injected[0]}'); it was treated as data and changes nothing")
     if address is None or not str(address).strip():
         flags.append("address: no address given; postcode and settlement were looked for in the description")
     else:
@@ -69,7 +65,7 @@ def notes(description: str, address: str | None) -> list[str]:
     return flags
 
 
-def too_long(model, description: str) -> int | None:
+def too_long(model: ChatModel | None, description: str) -> int | None:
     """The description's size in tokens when it is over MAX_MODEL_TOKENS for the model, else None."""
     if model is None:
         return None

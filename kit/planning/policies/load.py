@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from kit.planning.policies import (
+from kit.planning.policies.rules import (
     CONDITION_KEYS, FIELDS, LIST_FIELDS, NO_VALUE_OPS, NUMBER_FIELDS, NUMERIC_OPS, OPERATORS, REQUIRED_KEYS, RULE_KEYS,
     SEVERITIES, Condition, Policies, PolicyError, Rule,
 )

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kit.planning.numbers import NUMBER, to_int
+from kit.planning.extraction.numbers import NUMBER, to_int
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,15 @@ class Found:
     spans: tuple[tuple[int, int], ...] = ()
     note: str = ""
     created: int = 0  # for dwellings: how many are built, replacements included
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span to whole words, so evidence reads 'Alterations', not 'Alteration'."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end
 
 
 _REF_FULL = re.compile(r"^\s*(?:PA\s*)?(\d{2,4})\s*/\s*(\d{1,6})\s*/?\s*([A-Za-z]{1,5})\s*$")

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import InputError, KitError
-from kit.planning import comments_lexicon as lexicon
-from kit.planning import comments_model
-from kit.planning.comments_lexicon import CATCH_ALL, THEMES, Theme
-from kit.planning.comments_result import STANCES, CommentAnalysis, CommentReading, Quote, ThemeSummary
+from kit.model import ChatModel
+from kit.planning.comments import lexicon
+from kit.planning.comments import model as comments_model
+from kit.planning.comments.lexicon import CATCH_ALL, THEMES, Theme
+from kit.planning.comments.result import STANCES, CommentAnalysis, CommentReading, Quote, ThemeSummary
 
 COLUMNS = ("application", "comment_id", "text")
 COMMENT_THEMES = THEMES  # the default theme list (traffic, housing, design, heritage, ...)
@@ -68,7 +69,8 @@ def read_comments(source: str | Path | bytes, *, name: str | None = None):
                         schema={c: (pl.Int64 if c == "line" else pl.Utf8) for c in columns})
 
 
-def analyse_comments(model: Any, comments: Any, themes: Sequence[Theme | str] | dict[str, str] | None = None, *,
+def analyse_comments(model: ChatModel | None, comments: Any,
+                     themes: Sequence[Theme | str] | dict[str, str] | None = None, *,
                      seed: int | None = None, method: str = "hybrid",
                      progress: Callable[[int, int], None] | None = None) -> CommentAnalysis:
     """Stance and themes for each comment, theme counts with majority and minority views, and verbatim quotes.
@@ -110,7 +112,7 @@ def analyse_comments(model: Any, comments: Any, themes: Sequence[Theme | str] | 
         if vocabulary is not None:
             tick()
     if vocabulary is None:
-        vocabulary, readings, notes = _discover(model, readings, seed, method, tick)
+        vocabulary, readings = _discover(model, readings, seed, method, tick)
     summaries = _summaries(readings, vocabulary)
     kept = {t.id for t in summaries}
     for theme in vocabulary:
@@ -279,7 +281,7 @@ def _discover(model, readings: list[CommentReading], seed, method: str, tick: Ca
     member_of = {cid: tuple(word for word, members in chosen if cid in members) for cid in keys}
     updated = [CommentReading(r.application, r.comment_id, r.text, r.stance, member_of[r.comment_id], r.stance_method,
                               "lexicon" if method == "lexicon" else "model", r.line) for r in readings]
-    return vocabulary, updated, []
+    return vocabulary, updated
 
 
 def _theme_name(word: str, topics: dict[str, list[str]]) -> str:

@@ -11,9 +11,10 @@ from typing import Any
 
 from kit.errors import KitError
 from kit.grounding import is_verbatim, locate
-from kit.planning import inputs, parsers, places, rules
-from kit.planning.modelfields import ModelFields, prompt
-from kit.planning.numbers import NUMBER_RE, to_int
+from kit.model import ChatModel
+from kit.planning.extraction import inputs, parsers, places, rules
+from kit.planning.extraction.modelfields import ModelFields, prompt
+from kit.planning.extraction.numbers import NUMBER_RE, to_int
 from kit.planning.record import FIELDS, Evidence, PlanningRecord
 
 METHODS = ("hybrid", "parsers", "model")
@@ -30,6 +31,7 @@ class _Draft:
         self.flags: list[str] = []
 
     def set(self, field: str, value: Any, spans, source: str, method: str) -> None:
+        """Keep ``value`` for ``field`` with its evidence: the spans of the ``source`` text."""
         text = self.texts[source]
         self.values[field] = value
         self.evidence[field] = [Evidence(field=field, text=text[s:e], start=s, end=e, source=source) for s, e in spans]
@@ -139,7 +141,7 @@ def _apply_model(draft: _Draft, answer: ModelFields, found: dict[str, parsers.Fo
                 draft.values["works"], draft.evidence["works"] = kept, evidence
 
 
-def _ask(model, description: str, address: str | None, draft: _Draft, strict: bool) -> ModelFields | None:
+def _ask(model: ChatModel, description: str, address: str | None, draft: _Draft, strict: bool) -> ModelFields | None:
     size = inputs.too_long(model, description)
     if size is not None:
         message = (f"The description is {size} tokens (~{len(description):,} characters); the model reads at most "
@@ -150,8 +152,7 @@ def _ask(model, description: str, address: str | None, draft: _Draft, strict: bo
         draft.flags.append(f"size: {message} The model was not asked; every value here is from the parsers.")
         return None
     try:
-        answer = model.json(prompt(description, address), ModelFields, max_tokens=320)
-        return answer if isinstance(answer, ModelFields) else ModelFields.model_validate(answer)
+        return model.json(prompt(description, address), ModelFields, max_tokens=320)
     except (KitError, ValueError) as exc:
         if strict:
             raise
@@ -159,7 +160,7 @@ def _ask(model, description: str, address: str | None, draft: _Draft, strict: bo
         return None
 
 
-def extract(model, description: str, address: str | None = None, *, reference: str | None = None,
+def extract(model: ChatModel | None, description: str, address: str | None = None, *, reference: str | None = None,
             method: str = "hybrid") -> PlanningRecord:
     """Fields of one planning application with verbatim evidence; ``model`` may be None for ``method="parsers"``.
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kit import batch as kit_batch
 from kit.errors import InputError
 from kit.evaluation import percentile_ci, read_jsonl, resamples
-from kit.planning.extract import extract
+from kit.model import ChatModel
+from kit.planning.extraction.extract import extract
 from kit.planning.record import FIELDS
 
 LIST_FIELDS = ("works", "related_references")
@@ -88,11 +90,9 @@ def score(predictions: dict[str, list[dict]], labels: list[dict], *, n_boot: int
     return out
 
 
-def evaluate(model, labels: list[dict], *, methods=("parsers", "model", "hybrid"), n_boot: int = 1000,
+def evaluate(model: ChatModel | None, labels: list[dict], *, methods=("parsers", "model", "hybrid"), n_boot: int = 1000,
              progress: bool = False):
     """Run extraction by each method over the labelled applications and score it (a polars DataFrame)."""
-    from kit import batch as kit_batch
-
     predictions = {}
     for method in methods:
         def run(row, method=method):

@@ -9,31 +9,24 @@ from typing import Any
 
 import ipywidgets as widgets
 
+import kit.planning as planning
 from kit.errors import InputError
 from kit.planning import data
-from kit.widgets import html, planning_view
+from kit.planning import view as planning_view
+from kit.widgets import html
 from kit.widgets.app import JobApp, start_app, uploaded
 from kit.widgets.jobs import describe_error
 
-SAMPLE = data.dataset_dir() / "sample.csv"
-POLICIES = data.dataset_dir() / "policies"
 MAX_CHOICES = 100
 THEMES_CHOICES = [("Sort into the theme list (traffic, housing, design, ...)", "given"),
                   ("Discover themes from the comments", "discover")]
 
 
 def real_applications(path: str | Path | None = None):
-    """Real applications to pick from: ``path``, else the published lists if present (../shared), else the sample."""
-    import kit.planning as planning
-
-    source = Path(path) if path else data.default_source()
-    if source == SAMPLE:
-        import polars as pl
-
-        return pl.read_csv(source, infer_schema_length=0)
+    """Real applications to pick from: ``path`` (a published list or a folder of them), else the published lists."""
     with warnings.catch_warnings():  # unreadable rows are the loader's report, not this picker's concern
         warnings.simplefilter("ignore")
-        return planning.load_applications(source)
+        return planning.load_applications(path or data.published_dir())
 
 
 class PlanningApp(JobApp):
@@ -45,11 +38,8 @@ class PlanningApp(JobApp):
 
     def __init__(self, model: Any = None, *, policies: str | Path | None = None, applications: Any = None,
                  background: bool = True):
-        import kit.planning as planning
-
         self._init_job(model, background=background)
-        self._planning = planning
-        self.policies = planning.load_policies(policies or POLICIES)
+        self.policies = planning.load_policies(policies or data.policies_dir())
         self.record = self.findings = self.analysis = None
         self._rows: list[dict] = []
         self._picked: dict | None = None
@@ -126,9 +116,9 @@ class PlanningApp(JobApp):
         started = time.monotonic()
         model = self._load_model() if method != "parsers" else None
         self.status.value = "Extracting the fields..."
-        record = self._planning.extract(model, text, address or None, method=method,
+        record = planning.extract(model, text, address or None, method=method,
                                         reference=(picked or {}).get("reference"))
-        findings = self._planning.check(record, self.policies)
+        findings = planning.check(record, self.policies)
         self.record, self.findings = record, findings
         self.record_view.value = planning_view.record_html(record)
         self.findings_view.value = "<b>Policy report</b>" + planning_view.findings_html(findings, self.policies)
@@ -139,19 +129,19 @@ class PlanningApp(JobApp):
         upload = uploaded(self.upload)
         if upload is None:
             raise InputError("No comments file yet. Upload a CSV with a 'text' column (one comment per row).")
-        name, data = upload
+        name, content = upload
         if PurePath(name).suffix.lower() != ".csv":
             raise InputError(f"This tab reads CSV files; {name!r} is not one. In Excel, save as 'CSV UTF-8'.")
-        if not data.strip():
+        if not content.strip():
             raise InputError(f"The file {name!r} is empty.")
-        return self._planning.read_comments(data, name=name)
+        return planning.read_comments(content, name=name)
 
     def _analyse(self, comments, mode: str) -> None:
         started = time.monotonic()
         model = self._load_model()
         self.status.value = "Reading the comments..."
-        themes = self._planning.COMMENT_THEMES if mode == "given" else None
-        analysis = self._planning.analyse_comments(model, comments, themes, progress=self._on_progress)
+        themes = planning.COMMENT_THEMES if mode == "given" else None
+        analysis = planning.analyse_comments(model, comments, themes, progress=self._on_progress)
         self.analysis = analysis
         self.comments_view.value = planning_view.comments_html(analysis)
         self.status.value = f"Done: {len(analysis.comments)} comments in {time.monotonic() - started:.0f} s."
@@ -206,8 +196,8 @@ def planning_app(model: Any = None, *, policies: str | Path | None = None,
     Args:
         model: a loaded model, or a model name or path for ``kit.load_model`` (None: the default model).
         policies: a policy YAML file or folder (None: the kit's synthetic local plan).
-        applications: a file or folder of real applications to pick from (None: ../shared if present,
-            else the project's sample of 150).
+        applications: a file or folder of real applications to pick from (None: the published 2016-2018
+            lists in datasets/planning/published).
 
     Returns:
         The app; if it cannot start, a message saying why, not a traceback.

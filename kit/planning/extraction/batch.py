@@ -1,29 +1,31 @@
-"""Extract over a DataFrame of applications through kit.map_frame, resumably (a JSONL store), with progress."""
+"""Extract over a DataFrame of applications through kit.map_frame, resumably (a private JSONL store), with progress."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 
 from kit import batch as kit_batch
 from kit import privacy
 from kit.errors import KitError
-from kit.planning.extract import extract
+from kit.model import ChatModel
+from kit.planning.extraction.extract import extract
 from kit.planning.record import FIELDS, PlanningRecord
 
 _RENAMED = {"application_type": "type_from_text", "postcode": "postcode_from_text"}  # the loader has these columns
 
 
-def _key(model, method: str, row: dict) -> str:
-    identity = getattr(getattr(model, "info", None), "sha256", "no-model") if method != "parsers" else "parsers"
+def _key(model: ChatModel | None, method: str, row: dict) -> str:
+    identity = "parsers" if method == "parsers" else model.info.sha256 if model is not None else "no-model"
     payload = json.dumps([identity, method, row.get("reference"), row.get("description"), row.get("address")])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 class _Store:
-    """Finished records by key, one JSON line each, appended as they finish (texts are not stored)."""
+    """Finished records by key, one JSON line each, appended as they finish to a file only its owner can read."""
 
     def __init__(self, path: str | Path | None):
         self.path = Path(path) if path else None
@@ -38,16 +40,19 @@ class _Store:
                     continue  # a line cut short by an interruption is simply redone
 
     def add(self, key: str, record: dict) -> None:
+        """Append one finished record (nothing is written inside ``kit.confidential()``)."""
         if self.path is None or privacy.is_confidential():
             return  # inside kit.confidential() nothing holding text is written to disk
         with self.lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
+            # The records quote the applications' text (evidence): the file is created 0600, like the kit's stores.
+            handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(handle, "a", encoding="utf-8") as out:
                 out.write(json.dumps({"key": key, "record": record}, ensure_ascii=False) + "\n")
 
 
-def extract_frame(model, df, *, method: str = "hybrid", store: str | Path | None = None, progress: bool = True,
-                  workers: int | None = None):
+def extract_frame(model: ChatModel | None, df, *, method: str = "hybrid", store: str | Path | None = None,
+                  progress: bool = True, workers: int | None = None):
     """Add extracted columns to a table with ``description`` (and ``address``, ``reference``) columns.
 
     Adds one column per field (``type_from_text`` and ``postcode_from_text`` for the two the loader already

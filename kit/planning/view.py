@@ -1,9 +1,15 @@
-"""How the planning app shows results: text with its evidence highlighted, fields, policy findings, comment themes."""
+"""How a planning record reads in HTML: text with its evidence marked, fields, policy findings, comment themes.
+
+The app and the notebook show records with the same functions (:func:`record_html`, :func:`show`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from kit.planning.extraction.parsers import whole_words
+from kit.planning.record import PlanningRecord
+from kit.widgets.html import STYLE as KIT_STYLE
 from kit.widgets.html import esc, message
 
 STYLE = """
@@ -32,18 +38,26 @@ FIELD_LABELS = {
 }
 
 
+def marks(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """One (start, end, labels) mark per run of overlapping spans, each widened to whole words, labels sorted."""
+    merged: list[tuple[int, int, set[str]]] = []
+    for start, end, label in sorted((*whole_words(text, s, e), label) for s, e, label in spans if s < e):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end), merged[-1][2] | {label})
+        else:
+            merged.append((start, end, {label}))
+    return [(start, end, tuple(sorted(labels))) for start, end, labels in merged]
+
+
 def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """``text`` escaped, with each (start, end, label) span wrapped in <mark>; overlapping spans share marks."""
-    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
-    parts = []
-    for start, end in zip(cuts, cuts[1:]):
-        labels = sorted({label for s, e, label in spans if s <= start and end <= e})
-        piece = esc(text[start:end])
-        if labels:
-            names = ", ".join(FIELD_LABELS.get(label, label) for label in labels)
-            piece = (f'<mark class="kit-evidence" data-fields="{esc(" ".join(labels))}" title="{esc(names)}">'
-                     f"{piece}</mark>")
-        parts.append(piece)
+    """``text`` escaped, each run of overlapping (start, end, label) spans one <mark> naming every label."""
+    parts, at = [], 0
+    for start, end, labels in marks(text, spans):
+        names = ", ".join(FIELD_LABELS.get(label, label) for label in labels)
+        parts.append(f'{esc(text[at:start])}<mark class="kit-evidence" data-fields="{esc(" ".join(labels))}" '
+                     f'title="{esc(names)}">{esc(text[start:end])}</mark>')
+        at = end
+    parts.append(esc(text[at:]))
     return "".join(parts)
 
 
@@ -57,7 +71,7 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def record_html(record: Any) -> str:
+def record_html(record: PlanningRecord) -> str:
     """The description and address with evidence highlighted, then one row per field: value, evidence, method."""
     spans: dict[str, list[tuple[int, int, str]]] = {"description": [], "address": []}
     for field, items in (record.evidence or {}).items():
@@ -137,3 +151,11 @@ def comments_html(analysis: Any) -> str:
     if analysis.unthemed:
         out.append(message(f"{len(analysis.unthemed)} comments fit no theme: {', '.join(analysis.unthemed)}.", "info"))
     return "".join(out)
+
+
+def show(record: PlanningRecord):
+    """Display a record in a notebook as the app shows it (an IPython HTML object)."""
+    from IPython.display import HTML
+
+    title = f"<p><b>{esc(record.reference)}</b></p>" if record.reference else ""
+    return HTML(f'{KIT_STYLE}{STYLE}<div class="kit-app kit-planning-app">{title}{record_html(record)}</div>')

@@ -11,14 +11,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from kit.planning.comments import analyse_comments, read_comments
-from kit.planning.comments_lexicon import THEMES
-from kit.planning.comments_result import STANCES, CommentAnalysis
-from kit.planning.data import dataset_dir
-
-DATASET = dataset_dir() / "comments" / "comments.csv"
+from kit.model import ChatModel
+from kit.planning.comments.analyse import analyse_comments, read_comments
+from kit.planning.comments.lexicon import THEMES
+from kit.planning.comments.result import STANCES, CommentAnalysis
+from kit.planning.data import comments_path
 
 
 @dataclass(frozen=True)
@@ -37,12 +35,10 @@ class Scores:
 
 def labelled(path: str | Path | None = None, limit: int | None = None):
     """The labelled comments (application, comment_id, text, stance, themes), the first ``limit`` per application."""
-    import polars as pl
-
-    frame = read_comments(path or DATASET)
+    frame = read_comments(path or comments_path())
     if limit is not None:
         frame = frame.group_by("application", maintain_order=True).head(limit)
-    return frame.sort("line") if isinstance(frame, pl.DataFrame) else frame
+    return frame.sort("line")
 
 
 def score(analysis: CommentAnalysis, gold, seconds: float = 0.0) -> Scores:
@@ -63,8 +59,8 @@ def score(analysis: CommentAnalysis, gold, seconds: float = 0.0) -> Scores:
     return Scores(analysis.method, n, right / n if n else 0.0, precision, recall, f1, seconds, share)
 
 
-def evaluate(model: Any, *, methods: Sequence[str] = ("lexicon", "model", "hybrid"), limit: int | None = None,
-             path: str | Path | None = None):
+def evaluate(model: ChatModel | None, *, methods: Sequence[str] = ("lexicon", "model", "hybrid"),
+             limit: int | None = None, path: str | Path | None = None):
     """Score each method with the given theme list; a polars DataFrame, one row per method."""
     import polars as pl
 
@@ -77,8 +73,8 @@ def evaluate(model: Any, *, methods: Sequence[str] = ("lexicon", "model", "hybri
     return pl.DataFrame(rows)
 
 
-def stability(model: Any, *, seeds: Sequence[int] = (1, 2, 3), method: str = "hybrid", limit: int | None = None,
-              path: str | Path | None = None):
+def stability(model: ChatModel | None, *, seeds: Sequence[int] = (1, 2, 3), method: str = "hybrid",
+              limit: int | None = None, path: str | Path | None = None):
     """Discover themes once per seed; per run: the themes, how many differ from the previous run, stance agreement.
 
     Returns a polars DataFrame, one row per seed: seed, themes (; joined), changed (themes added plus
