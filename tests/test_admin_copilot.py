@@ -11,7 +11,7 @@ from conftest import ROOT
 from fakes import FakeModel
 from kit.admin import ApprovalQueue, Copilot, knowledge_base
 from kit.admin.errors import EmptyQuestionError, KnowledgeBaseError
-from kit.admin.evaluate_copilot import load_questions, retrieval
+from kit.admin.copilot.evaluate import load_questions, retrieval
 from kit.errors import PromptError
 
 KB = ROOT / "datasets" / "admin" / "kb"
@@ -142,7 +142,7 @@ def test_real_model_instructions_and_other_languages_are_only_data(model, store,
 
 
 def test_grounding_evaluation_counts_verbatim_drafts(store):
-    from kit.admin.evaluate_copilot import grounding
+    from kit.admin.copilot.evaluate import grounding
 
     questions = load_questions(ROOT / "datasets" / "admin" / "questions.jsonl")
     sample = [q for q in questions if q["answerable"]][:6] + [q for q in questions if not q["answerable"]]

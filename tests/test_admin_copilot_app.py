@@ -8,7 +8,7 @@ from conftest import ROOT
 from test_admin_copilot import PASS, quoting_model
 
 from kit.admin import ApprovalQueue
-from kit.widgets.copilot import CopilotApp, copilot_app
+from kit.admin.copilot.app import CopilotApp, copilot_app
 
 KB = ROOT / "datasets" / "admin" / "kb"
 

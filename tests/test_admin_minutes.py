@@ -16,11 +16,11 @@ import pytest
 from fakes import FakeModel
 
 from kit import grounding
-from kit.admin import evaluate_minutes
+from kit.admin.minutes import evaluate as evaluate_minutes
 from kit.admin.minutes import minutes
-from kit.admin.minutes_chunks import link_quote, merge, windows
-from kit.admin.minutes_dates import due_date, parse_date
-from kit.admin.transcripts import TranscriptError, read_transcript
+from kit.admin.minutes.chunks import link_quote, merge, windows
+from kit.admin.minutes.dates import due_date, parse_date
+from kit.admin.minutes.transcripts import TranscriptError, read_transcript
 from kit.errors import KitError, ValidationError
 
 MEETING = dt.date(2025, 3, 12)  # a Wednesday
@@ -159,7 +159,7 @@ def _straddling_transcript():
     people = ["Sam Cole", "Jo Park"]
     lines = [f"{people[i % 2].split()[0]}: Item {i} was discussed and noted for the record." for i in range(1, 41)]
     lines[19] = "Sam: Jo, could you check the fire doors on the"  # line 22 of the file (header: 2 lines)
-    lines[20] = "Jo: third floor before the inspection on 20 March? Yes, I will."
+    lines[20] = "third floor before the inspection on 20 March?"  # the same turn, wrapped onto line 23
     return "Date: 12 March 2025\nAttendees: Sam Cole, Jo Park\n" + "\n".join(lines) + "\n"
 
 
@@ -175,9 +175,9 @@ def _reader(quote: str, owner: str, task: str):
 
 def test_an_action_straddling_a_window_boundary_is_read_whole_in_the_overlap_and_minuted_once():
     text = _straddling_transcript()
-    quote = "check the fire doors on the third floor before the inspection on 20 March"
+    quote = "Jo, could you check the fire doors on the third floor before the inspection on 20 March?"
     t = read_transcript(text)
-    fake = FakeModel(replies=_reader(quote, "Jo", "check the fire doors on the third floor"))
+    fake = FakeModel(replies=_reader(quote, "Jo Park", "check the fire doors on the third floor"))
     # A budget that ends the first window exactly between the two halves of the action.
     budget = sum(fake.count_tokens(f"{line.number}| {line.speaker}: {line.text}") + 1 for line in t.lines[:20])
     without = windows(t.lines, fake.count_tokens, budget, overlap=0)
@@ -200,12 +200,14 @@ def test_a_fifty_page_transcript_is_chunked_within_budget_and_loses_no_item(outp
             rows.append(f"{names[k % 4]}: Page {page + 1}, point {k + 1}: the figures in the paper were reviewed.")
         rows.append(f"{names[page % 4]}: I can look at case file {page + 1} properly next time.")
     text = "Date: 1 April 2025\nAttendees: Alex Bell, Bea Lund, Cal Moss, Dee Ray\n" + "\n".join(rows) + "\n"
+    full = {"Alex": "Alex Bell", "Bea": "Bea Lund", "Cal": "Cal Moss", "Dee": "Dee Ray"}
 
     def reply(messages):  # the fake "finds" every case-file promise in its window, so overlaps yield duplicates
         window = messages[-1]["content"]
         found = re.findall(r"^\d+\| (\w+): I can (look at case file \d+ properly)", window, re.M)
-        actions = [{"owner": who, "task": task, "due": "", "quote": f"I can {task}"} for who, task in found]
-        return json.dumps({"summary": "", "decisions": [], "actions": actions})
+        actions = [{"owner": full[who], "task": task, "due": "", "quote": f"I can {task} next time."}
+                   for who, task in found]
+        return json.dumps({"summary": "The figures in the paper were reviewed.", "decisions": [], "actions": actions})
 
     fake = FakeModel(replies=reply)
     started = time.perf_counter()
@@ -223,27 +225,30 @@ def test_a_fifty_page_transcript_is_chunked_within_budget_and_loses_no_item(outp
                     for c in result.chunks) + "\n", encoding="utf-8")
 
 
-def test_a_model_quote_that_is_not_in_the_transcript_is_rejected_not_minuted():
-    answer = {"summary": "Short meeting.", "decisions": [{"decision": "close the office", "quote": "we close the office"}],
-              "actions": [{"owner": "Tom", "task": "call the contractor", "due": "Friday",
-                           "quote": "Tom will call the contractor"}]}
+def test_a_model_quote_that_does_not_say_what_its_item_says_is_rejected_not_minuted():
+    # The grammar lets a quote be only one of the window's lines, so a made-up item arrives quoting a real line.
+    answer = {"summary": "A short meeting on repairs.",
+              "decisions": [{"decision": "close the office", "quote": "Welcome. First item is the damp backlog."}],
+              "actions": [{"owner": "Tom Reed", "task": "call the contractor", "due": "Friday",
+                           "quote": "We have 42 open cases."}]}
     result = minutes(FakeModel(replies=[json.dumps(answer)]), SHORT)
     assert {(r.kind, r.reason.split(" ")[0]) for r in result.rejected} == {("decision", "its"), ("action", "its")}
     assert all(item.by_rule for item in (*result.actions, *result.decisions))
-    assert result.summary == "Short meeting." and result.summary_source == "model"
+    assert result.summary == "A short meeting on repairs." and result.summary_source == "model"
 
 
 def test_a_model_item_on_a_rule_line_is_merged_into_the_rule_item():
-    answer = {"summary": "", "decisions": [], "actions": [
-        {"owner": "Tom", "task": "send the list", "due": "", "quote": "send the overdue list to the contractors"}]}
+    answer = {"summary": "The damp backlog was discussed.", "decisions": [], "actions": [
+        {"owner": "Tom Reed", "task": "send the list", "due": "",
+         "quote": "ACTION: Tom to send the overdue list to the contractors by Friday 14 March."}]}
     result = minutes(FakeModel(replies=[json.dumps(answer)]), SHORT)
     assert [(a.lines, a.source) for a in result.actions if a.lines == (8,)] == [((8,), "rule: ACTION line")]
 
 
 def test_a_model_action_restating_a_rule_action_on_another_line_is_a_duplicate():
     # Seen with the real model: the rule's "Tom to send the overdue list" copied onto the line before it.
-    answer = {"summary": "", "decisions": [], "actions": [
-        {"owner": "Tom", "task": "action: Tom to send the overdue list to the contractors", "due": "",
+    answer = {"summary": "The damp backlog was discussed.", "decisions": [], "actions": [
+        {"owner": "Tom Reed", "task": "action: Tom to send the overdue list to the contractors", "due": "",
          "quote": "We have 42 open cases."}]}
     result = minutes(FakeModel(replies=[json.dumps(answer)]), SHORT)
     assert [a.source for a in result.actions].count("model") == 0
@@ -251,14 +256,15 @@ def test_a_model_action_restating_a_rule_action_on_another_line_is_a_duplicate()
 
 
 def test_a_model_owner_or_date_the_quoted_lines_do_not_support_is_not_kept():
-    answer = {"summary": "", "decisions": [], "actions": [
-        {"owner": "Ana", "task": "count the open damp cases", "due": "4 March 2018", "quote": "We have 42 open cases."}]}
+    answer = {"summary": "The damp backlog was discussed.", "decisions": [], "actions": [
+        {"owner": "Ana Lopes", "task": "count the open damp cases", "due": "4 March 2018",
+         "quote": "We have 42 open cases."}]}
     result = minutes(FakeModel(replies=[json.dumps(answer)]), SHORT)
     (item,) = [a for a in result.actions if a.source == "model"]
     assert item.lines == (7,) and item.owner is None and item.due is None
     assert "neither name nor come from" in item.notes[0]
-    spoken = {"summary": "", "decisions": [], "actions": [
-        {"owner": "Tom", "task": "count the open damp cases", "due": "", "quote": "We have 42 open cases."}]}
+    spoken = {"summary": "The damp backlog was discussed.", "decisions": [], "actions": [
+        {"owner": "Tom Reed", "task": "count the open damp cases", "due": "", "quote": "We have 42 open cases."}]}
     (kept,) = [a for a in minutes(FakeModel(replies=[json.dumps(spoken)]), SHORT).actions if a.source == "model"]
     assert kept.owner == "Tom Reed" and kept.notes == ()  # Tom said the line: his name needs no repeating
 
@@ -273,7 +279,7 @@ def test_a_window_whose_answer_cannot_be_read_keeps_the_rule_items_and_says_so()
 
 
 def test_merge_keeps_two_owners_on_one_line_and_prefers_the_fuller_reading():
-    from kit.admin.minutes_result import Item
+    from kit.admin.minutes.items import Item
 
     a = Item("action", "x", (5,), "q", "model", owner="Tom")
     b = Item("action", "y", (5,), "q", "model", owner="Ana")
@@ -307,7 +313,7 @@ def test_markdown_and_docx_follow_the_template(tmp_path):
 
 # -- the app --------------------------------------------------------------------------------------------
 def test_the_minutes_app_shows_minutes_escaped_with_downloads_and_refuses_bad_input():
-    from kit.widgets.minutes import MinutesApp
+    from kit.admin.minutes.app import MinutesApp
 
     app = MinutesApp(None, use_model=False, background=False)
     app.run()

@@ -7,10 +7,10 @@ import io
 import pytest
 
 from kit import grounding
-from kit.admin import evaluate_minutes
+from kit.admin.minutes import evaluate as evaluate_minutes
 from kit.admin.minutes import minutes
-from kit.admin.minutes_chunks import windows
-from kit.admin.transcripts import read_transcript
+from kit.admin.minutes.chunks import windows
+from kit.admin.minutes.transcripts import read_transcript
 
 pytestmark = pytest.mark.model
 

@@ -85,7 +85,7 @@ def test_a_wrong_passphrase_is_refused_and_logged(queue):
 
 
 def test_supervisor_actions_need_a_signed_in_handle(queue):
-    from kit.admin.queue import Supervisor
+    from kit.admin.copilot.queue import Supervisor
 
     with pytest.raises(PassphraseError, match="Sign in"):
         Supervisor(queue, "mallory", "{}", object())

@@ -7,8 +7,8 @@ import json
 import pytest
 from fakes import FakeModel
 
-from kit.admin import evaluate_triage, safeguarding
-from kit.admin.triage import triage
+from kit.admin.triage import evaluate as evaluate_triage
+from kit.admin.triage import safeguarding, triage
 
 
 def test_every_labelled_safeguarding_message_is_caught_and_no_labelled_safe_one_is_flagged():

@@ -10,9 +10,11 @@ import polars as pl
 import pytest
 from fakes import FakeModel
 
-from kit.admin import evaluate_triage, triage_batch
-from kit.admin.triage import CATEGORIES, TEAMS, instruction_signals, triage
+from kit.admin.triage import CATEGORIES, TEAMS, triage
+from kit.admin.triage import batch as triage_batch
+from kit.admin.triage import evaluate as evaluate_triage
 from kit.errors import InputError, ValidationError
+from kit.injection import instruction_signals
 
 REPLY = {"category": "waste", "urgency": "normal", "team": "Environmental Services",
          "reply": "Thank you for your email. The Environmental Services team will arrange a collection."}
@@ -77,7 +79,7 @@ def test_a_model_failure_is_a_flag_and_safeguarding_still_raises_urgency():
     assert (result.category, result.urgency, result.team, result.draft) == (None, "urgent", None, "")
     assert any("a person must triage" in f for f in result.flags)
     assert triage(None, "My bin was missed.").category is None  # rules only
-    off_schema = triage(fake({**REPLY, "category": "parking"}), "My bin was missed.")  # a backend's unchecked dict
+    off_schema = triage(fake({**REPLY, "category": "parking"}), "My bin was missed.")  # an answer off the schema
     assert off_schema.category is None and any("could not be used" in f for f in off_schema.flags)
 
 
@@ -170,7 +172,7 @@ def test_the_labelled_set_has_what_the_card_promises():
 
 
 def test_the_triage_app_puts_safeguarding_first_escapes_text_and_refuses_nothing_to_do():
-    from kit.widgets.triage import TriageApp
+    from kit.admin.triage.app import TriageApp
 
     app = TriageApp(fake(), background=False)
     app.run()

@@ -5,9 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from kit.admin import evaluate_triage
-from kit.admin.triage import CATEGORIES, TEAMS, URGENCIES, triage
-from kit.admin.triage_batch import triage_frame
+from kit.admin.triage import CATEGORIES, TEAMS, URGENCIES, triage, triage_frame
+from kit.admin.triage import evaluate as evaluate_triage
 
 pytestmark = pytest.mark.model
 

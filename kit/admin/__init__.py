@@ -1,15 +1,15 @@
-"""Admin assistants: an advisor copilot whose drafts a supervisor approves, meeting minutes, correspondence triage.
+"""Admin assistants, one subpackage per tool: an advisor copilot whose drafts a supervisor approves, meeting
+minutes, correspondence triage.
 
     from kit.admin import ApprovalQueue, Copilot, knowledge_base
-    from kit.admin.minutes import minutes          # the submodules keep their own names
-    from kit.admin.triage import triage
-    from kit.admin.triage_batch import triage_frame
+    from kit.admin.minutes import minutes
+    from kit.admin.triage import triage, triage_frame
 """
 
 from __future__ import annotations
 
-from kit.admin.copilot import Copilot, CopilotDraft, knowledge_base
-from kit.admin.queue import AdvisorItem, ApprovalQueue, Item, Supervisor, Transition
+from kit.admin.copilot import (AdvisorItem, ApprovalQueue, Copilot, CopilotDraft, Item, Supervisor, Transition,
+                               knowledge_base)
 
 __all__ = ["AdvisorItem", "ApprovalQueue", "Copilot", "CopilotDraft", "Item", "Supervisor", "Transition",
            "knowledge_base"]

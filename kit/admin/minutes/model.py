@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
-from importlib import resources
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from kit import grounding
-from kit.admin.minutes_chunks import Window, content_words, link_quote
-from kit.admin.minutes_dates import due_date
-from kit.admin.minutes_result import MODEL, RULE, Item, Rejected
-from kit.admin.minutes_rules import canonical
-from kit.admin.transcripts import Transcript
+from kit import grounding, prompts
+from kit.admin.minutes.chunks import Window, content_words, link_quote
+from kit.admin.minutes.dates import due_date
+from kit.admin.minutes.items import MODEL, RULE, Item, Rejected
+from kit.admin.minutes.rules import canonical
+from kit.admin.minutes.transcripts import Transcript
+from kit.model import ChatModel
 
 ANSWER_TOKENS = 450  # room for the JSON answer; the window budget is what is left of the context
 REPEAT_PENALTY = 1.15  # the tiny model otherwise repeats one summary sentence until the length limit
@@ -57,39 +56,31 @@ def reading_schema(window: Window, people: tuple[str, ...]) -> type[BaseModel]:
                         decisions=(list[decision], Field(max_length=3)), actions=(list[action], Field(max_length=4)))
 
 
-@lru_cache(maxsize=None)
-def prompt(name: str) -> str:
-    """The text of ``kit/prompts/admin_minutes_<name>.txt``."""
-    return resources.files("kit").joinpath("prompts", f"admin_minutes_{name}.txt").read_text(encoding="utf-8")
-
-
 def system_prompt(people: tuple[str, ...]) -> str:
     """The instructions, naming the people who may own actions."""
-    return prompt("system").format(people=", ".join(people) or "the speakers")
+    return prompts.load("admin_minutes_system").format(people=", ".join(people) or "the speakers")
 
 
 def user_prompt(transcript: Transcript, window: Window) -> str:
     """The window's lines inside ``<transcript>`` tags, as data after the instructions."""
-    return prompt("user").format(first=window.first, last=window.last, transcript=transcript.render(window.lines))
+    return prompts.load("admin_minutes_user").format(first=window.first, last=window.last,
+                                                     transcript=transcript.render(window.lines))
 
 
-def window_budget(model: Any, people: tuple[str, ...]) -> int:
+def window_budget(model: ChatModel, people: tuple[str, ...]) -> int:
     """How many transcript tokens fit in one window: the context less instructions, schema and answer."""
-    context = int(getattr(getattr(model, "info", None), "context_size", 4096) or 4096)
-    overhead = model.count_tokens(system_prompt(people) + prompt("user")) + 300  # schema grammar + chat template
+    context = model.info.context_size if model.info else 4096
+    instructions = system_prompt(people) + prompts.load("admin_minutes_user")
+    overhead = model.count_tokens(instructions) + 300  # schema grammar + chat template
     return max(64, context - overhead - ANSWER_TOKENS)
 
 
-def _plain(answer: Any) -> dict:
-    return answer.model_dump() if hasattr(answer, "model_dump") else dict(answer)
-
-
-def read_window(model: Any, transcript: Transcript, window: Window, index: int, people: tuple[str, ...],
+def read_window(model: ChatModel, transcript: Transcript, window: Window, index: int, people: tuple[str, ...],
                 meeting: dt.date | None) -> tuple[str, list[Item], list[Rejected]]:
     """(summary, verified items, rejected items) for one window."""
     schema = reading_schema(window, people)
-    answer = _plain(model.json(user_prompt(transcript, window), schema, system=system_prompt(people),
-                               max_tokens=ANSWER_TOKENS, repeat_penalty=REPEAT_PENALTY))
+    answer = model.json(user_prompt(transcript, window), schema, system=system_prompt(people),
+                        max_tokens=ANSWER_TOKENS, repeat_penalty=REPEAT_PENALTY).model_dump()
     items: list[Item] = []
     rejected: list[Rejected] = []
     for found in answer.get("decisions", []):

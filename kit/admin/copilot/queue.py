@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.admin import passphrase as secret
+from kit.admin.copilot import passphrase as secret
+from kit.admin.copilot.queue_db import connect, open_queue
 from kit.admin.errors import DecisionConflictError, PassphraseError
-from kit.admin.queue_db import connect, open_queue
 from kit.errors import InputError
 
 _ITEM_COLUMNS = "id, question, draft, sources, grounded, status, answer, advisor, created, decided_by, decided_at, comment"

@@ -7,7 +7,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kit.widgets import copilot_view, html
+from kit.admin.copilot import view
+from kit.widgets import html
 from kit.widgets.app import resolve_folder, start_app
 from kit.widgets.jobs import Job, describe_error
 
@@ -28,8 +29,8 @@ class CopilotApp(widgets.VBox):
 
     def __init__(self, model: Any = None, *, knowledge_base: str | Path, queue_path: str | Path | None = None,
                  advisor: str = "advisor", background: bool = True):
-        from kit.admin import ApprovalQueue, Copilot
-        from kit.admin import knowledge_base as load_kb
+        from kit.admin.copilot import ApprovalQueue, Copilot
+        from kit.admin.copilot import knowledge_base as load_kb
 
         queue_path = Path(queue_path) if queue_path else default_queue_path()
         self.queue = ApprovalQueue(queue_path)
@@ -47,7 +48,7 @@ class CopilotApp(widgets.VBox):
         self.ask_button = widgets.Button(description="Ask", button_style="primary")
         self.refresh_button = widgets.Button(description="Refresh answers")
         self.advisor_message = widgets.HTML()
-        self.items = widgets.HTML(copilot_view.advisor_table(self.copilot.answers()))
+        self.items = widgets.HTML(view.advisor_table(self.copilot.answers()))
         advisor_tab = widgets.VBox([
             widgets.HTML("<p>Answers are drafted from the council's knowledge base and shown here only after a "
                          "supervisor approves them. Client details are hidden from the model.</p>"),
@@ -100,7 +101,7 @@ class CopilotApp(widgets.VBox):
         return self.job.start(lambda: self._ask(question), background=self._background)
 
     def _ask(self, question: str) -> None:
-        from kit.admin.copilot import check_question
+        from kit.admin.copilot.copilot import check_question
 
         check_question(question)  # before loading the model: an empty question is a message at once
         if self.copilot.model is None:
@@ -115,7 +116,7 @@ class CopilotApp(widgets.VBox):
 
     def refresh(self) -> None:
         """Show this advisor's questions and every answer approved so far."""
-        self.items.value = copilot_view.advisor_table(self.copilot.answers())
+        self.items.value = view.advisor_table(self.copilot.answers())
 
     def _done(self) -> None:
         self.ask_button.disabled = False
@@ -156,7 +157,7 @@ class CopilotApp(widgets.VBox):
     def _show_draft(self) -> None:
         item = getattr(self, "_pending", {}).get(self.pending.value)
         if item is not None:
-            self.draft_info.value = copilot_view.draft_html(item)
+            self.draft_info.value = view.draft_html(item)
             self.draft.value = item.draft
             self.comment.value = ""
 

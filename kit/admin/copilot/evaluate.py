@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kit.redaction import scrub
-from kit.admin.copilot import ESCALATE, MIN_SCORE
+from kit.admin.copilot.copilot import ESCALATE, MIN_SCORE
 from kit.evaluation import read_jsonl
+from kit.paths import datasets_dir
+from kit.redaction import scrub
 
 
 def dataset_dir() -> Path:
     """The repository's admin datasets: ``datasets/admin`` (kb/, questions.jsonl, redaction/)."""
-    return Path(__file__).resolve().parents[2] / "datasets" / "admin"
+    return datasets_dir() / "admin"
 
 
 def load_questions(path: str | Path) -> list[dict]:

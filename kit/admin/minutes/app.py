@@ -9,8 +9,9 @@ from typing import Any
 import ipywidgets as widgets
 
 from kit import privacy
+from kit.admin.minutes import view
 from kit.errors import InputError
-from kit.widgets import html, minutes_view
+from kit.widgets import html
 from kit.widgets.app import JobApp, start_app, uploaded
 
 ACCEPTED = (".txt", ".vtt", ".docx")
@@ -74,7 +75,7 @@ class MinutesApp(JobApp):
                              "transcript, then press Write minutes.")
         if upload is not None and PurePath(upload[0]).suffix.lower() not in ACCEPTED:
             raise InputError(f"This app reads .txt, .vtt and .docx transcripts; {upload[0]!r} is not one of those.")
-        from kit.admin.transcripts import read_transcript
+        from kit.admin.minutes.transcripts import read_transcript
 
         source = read_transcript(upload[1], upload[0]) if upload else read_transcript(self.text.value)
         return {"transcript": source, "upload_name": upload[0] if upload else None, "date": self.date.value,
@@ -82,7 +83,7 @@ class MinutesApp(JobApp):
 
     def _write(self, *, transcript: Any, upload_name: str | None, date: Any, use_model: bool,
                confidential: bool) -> None:
-        from kit.admin.minutes import minutes
+        from kit.admin.minutes.build import minutes
 
         started = time.monotonic()
         model = self._load_model() if use_model else None
@@ -90,9 +91,9 @@ class MinutesApp(JobApp):
         with privacy.confidential(confidential):
             result = minutes(model, transcript, meeting_date=date, use_model=use_model, progress=self._on_progress)
         self.result = result
-        self.summary.value = minutes_view.summary_html(result)
-        self.minutes.value = minutes_view.minutes_html(result)
-        self.download.value = minutes_view.downloads_html(result, upload_name)
+        self.summary.value = view.summary_html(result)
+        self.minutes.value = view.minutes_html(result)
+        self.download.value = view.downloads_html(result, upload_name)
         self.status.value = f"Done in {time.monotonic() - started:.0f} s."
 
     def _on_progress(self, done: int, total: int) -> None:

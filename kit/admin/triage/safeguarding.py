@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from importlib import resources
+
+from kit import prompts
 
 NEGATIONS = frozenset({"no", "not", "never", "without", "nor", "denies", "denied"})
 NOT_NEGATING = ("not sure", "not only", "no longer", "not just")
@@ -96,8 +97,7 @@ def parse_phrases(text: str) -> tuple[Phrase, ...]:
 @lru_cache(maxsize=1)
 def phrases() -> tuple[Phrase, ...]:
     """The kit's safeguarding phrases (read once)."""
-    data = resources.files("kit").joinpath("prompts", "admin_triage_safeguarding.txt").read_text(encoding="utf-8")
-    return parse_phrases(data)
+    return parse_phrases(prompts.load("admin_triage_safeguarding"))
 
 
 def _negated(text: str, start: int) -> bool:

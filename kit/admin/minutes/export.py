@@ -1,18 +1,32 @@
-"""Minutes as Markdown and as a Word document, by one template: attendees, summary, decisions, actions."""
+"""Minutes as Markdown and as a Word document, by one template: attendees, summary, decisions, actions.
+
+Each function takes a :class:`kit.admin.minutes.result.Minutes`; this module does not import it, since
+``Minutes.to_markdown`` and ``Minutes.to_docx`` call these functions.
+"""
 
 from __future__ import annotations
 
 import io
 from typing import Any
 
-from kit.admin.minutes_result import Item, Minutes, due_or_blank, owner_or_blank
+from kit.admin.minutes.items import Item
 
 NOTE = ("Drafted by a local language model and rules from the transcript; each item cites its transcript lines "
         "and quote. Check it against the recording before circulating.")
-
-
 SUMMARY_NOTE = "Summary written by the language model and not checked against the transcript."
 NO_SUMMARY = "(No summary: the model was not used, or gave none.)"
+
+
+def owner_or_blank(item: Item) -> str:
+    """The owner, or "(no owner named)"."""
+    return item.owner or "(no owner named)"
+
+
+def due_or_blank(item: Item) -> str:
+    """"Fri 14 Mar 2025 ("by Friday 14 March")", or "(no date)"."""
+    if item.due is None:
+        return "(no date)" if not item.due_text else f"(not a date: {item.due_text!r})"
+    return f"{item.due:%a %d %b %Y}"
 
 
 def _sentence(text: str) -> str:
@@ -23,14 +37,14 @@ def _origin(item: Item) -> str:
     return "found by a rule" if item.by_rule else "read by the model"
 
 
-def _meta(minutes: Minutes) -> list[tuple[str, str]]:
+def _meta(minutes: Any) -> list[tuple[str, str]]:
     return [("Date", f"{minutes.date:%A %d %B %Y}" if minutes.date else "(not stated in the transcript)"),
             ("Attendees", ", ".join(minutes.attendees) or "(none listed)"),
             ("Apologies", ", ".join(minutes.apologies) or "none"),
             ("Transcript", f"{minutes.transcript_name} ({minutes.transcript_lines} lines)")]
 
 
-def markdown(minutes: Minutes) -> str:
+def markdown(minutes: Any) -> str:
     """The minutes as Markdown text."""
     out = [f"# Minutes: {minutes.title}", ""]
     out += [f"**{key}:** {value}  " for key, value in _meta(minutes)]
@@ -54,13 +68,13 @@ def markdown(minutes: Minutes) -> str:
     return "\n".join(out)
 
 
-def reading(minutes: Minutes) -> str:
+def reading(minutes: Any) -> str:
     """How the model read a long transcript: its windows, their lines and token counts."""
     parts = ", ".join(f"lines {c.first_line}-{c.last_line} ({c.tokens} tokens)" for c in minutes.chunks)
     return f"The model read the transcript in {len(minutes.chunks)} overlapping windows: {parts}."
 
 
-def docx_bytes(minutes: Minutes) -> bytes:
+def docx_bytes(minutes: Any) -> bytes:
     """The minutes as a .docx file's bytes (python-docx)."""
     from docx import Document
 

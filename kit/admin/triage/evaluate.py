@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from kit.evaluation import percentile_ci, read_jsonl, resamples
+from kit.paths import datasets_dir
 
 FIELDS = ("category", "urgency", "team")
 
 
 def default_labels_path() -> Path:
     """``datasets/admin/triage/emails.jsonl`` in the repository."""
-    return Path(__file__).resolve().parents[2] / "datasets" / "admin" / "triage" / "emails.jsonl"
+    return datasets_dir() / "admin" / "triage" / "emails.jsonl"
 
 
 def load_labels(path: str | Path | None = None):
@@ -64,7 +65,7 @@ def safeguarding_scores(labels, flagged=None) -> dict:
 
     Returns recall, precision, counts and the ids of misses and false alarms.
     """
-    from kit.admin.safeguarding import check
+    from kit.admin.triage.safeguarding import check
 
     ids = labels["id"].to_list()
     truth = [bool(v) for v in labels["safeguarding"].to_list()]

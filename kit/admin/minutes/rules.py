@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from kit.admin.minutes_chunks import link_quote
-from kit.admin.minutes_dates import due_date
-from kit.admin.minutes_result import RULE, Item
-from kit.admin.transcripts import Line, Transcript
+from kit.admin.minutes.chunks import link_quote
+from kit.admin.minutes.dates import due_date
+from kit.admin.minutes.items import RULE, Item
+from kit.admin.minutes.transcripts import Line, Transcript
 
 _NAME = r"[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?"
 _ACTION = re.compile(r"\b(?:ACTION(?:\s+POINT)?|Action(?:\s+point)?|AP)\b\s*(?:\((?P<bracket>[^)]{1,40})\))?"

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from kit import grounding
-from kit.admin.minutes_result import Item
-from kit.admin.transcripts import Line, render_line
+from kit.admin.minutes.items import Item
+from kit.admin.minutes.transcripts import Line, render_line
 
 
 @dataclass(frozen=True)

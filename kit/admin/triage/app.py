@@ -8,8 +8,9 @@ from typing import Any
 import ipywidgets as widgets
 
 from kit import privacy
+from kit.admin.triage import view
 from kit.errors import InputError
-from kit.widgets import html, triage_view
+from kit.widgets import html
 from kit.widgets.app import JobApp, start_app, uploaded_files
 
 ACCEPTED = (".txt", ".eml", ".md")
@@ -60,7 +61,7 @@ class TriageApp(JobApp):
         for name, content in uploaded_files(self.upload):
             if PurePath(name).suffix.lower() not in ACCEPTED:
                 raise InputError(f"This app reads .txt, .md and .eml files; {name!r} is not one of those.")
-            from kit.admin.triage_batch import message_text
+            from kit.admin.triage.batch import message_text
 
             ids.append(name)
             texts.append(message_text(content, name))
@@ -73,15 +74,15 @@ class TriageApp(JobApp):
         return pl.DataFrame({"id": ids, "text": texts})
 
     def _triage(self, frame: Any, confidential: bool) -> None:
-        from kit.admin.triage_batch import triage_frame
+        from kit.admin.triage.batch import triage_frame
 
         model = self._load_model()
         self.status.value = "Triaging..."
         with privacy.confidential(confidential):
             done = triage_frame(model, frame, progress=False, on_item=self._on_progress)
         self.frame = done
-        self.results.value = triage_view.results_html(done.to_dicts())
-        self.download.value = triage_view.download_html(done.drop("text"))
+        self.results.value = view.results_html(done.to_dicts())
+        self.download.value = view.download_html(done.drop("text"))
         urgent = int(done["safeguarding"].sum())
         self.status.value = f"Done: {done.height} item(s), {urgent} with safeguarding words."
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kit.admin.minutes import minutes as make_minutes
+from kit.admin.minutes.build import minutes as make_minutes
 from kit.evaluation import read_jsonl
+from kit.paths import datasets_dir
 
 
 def dataset_dir() -> Path:
     """``datasets/admin/minutes`` in the repository."""
-    return Path(__file__).resolve().parents[2] / "datasets" / "admin" / "minutes"
+    return datasets_dir() / "admin" / "minutes"
 
 
 def load_references(path: str | Path | None = None) -> list[dict]:

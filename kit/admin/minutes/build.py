@@ -1,9 +1,9 @@
 """Meeting transcript -> minutes: rules for what is exact, the model for the rest, every quote verified.
 
-``minutes(model, "meeting.vtt")`` reads the transcript (``kit.admin.transcripts``), finds attendees, marked
-actions and decisions and due dates with rules (``kit.admin.minutes_rules``), then lets the model read the
-transcript in overlapping token-bounded windows (``kit.admin.minutes_chunks``) for a summary and the
-items no rule marked (``kit.admin.minutes_model``). Items found twice are merged by transcript line; a
+``minutes(model, "meeting.vtt")`` reads the transcript (``transcripts``), finds attendees, marked
+actions and decisions and due dates with rules (``rules``), then lets the model read the
+transcript in overlapping token-bounded windows (``chunks``) for a summary and the
+items no rule marked (``model``). Items found twice are merged by transcript line; a
 rule's reading beats the model's. Pass ``model=None`` (or ``use_model=False``) for the rules alone.
 """
 
@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kit.admin.minutes_chunks import merge, windows
-from kit.admin.minutes_model import read_window, window_budget
-from kit.admin.minutes_result import Chunk, Item, Minutes, Rejected
-from kit.admin.minutes_rules import attendees, find_items
-from kit.admin.transcripts import Transcript, read_transcript
+from kit.admin.minutes.chunks import merge, windows
+from kit.admin.minutes.items import Chunk, Item, Rejected
+from kit.admin.minutes.model import read_window, window_budget
+from kit.admin.minutes.result import Minutes
+from kit.admin.minutes.rules import attendees, find_items
+from kit.admin.minutes.transcripts import Transcript, read_transcript
 from kit.errors import KitError
 
 Progress = Callable[[int, int], None]

@@ -14,12 +14,13 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from kit import batch as kit_batch
+from kit import prompts
 from kit import store as kit_store
-from kit.admin import triage as triage_mod
+from kit.admin.triage import core
 from kit.errors import InputError, KitError
+from kit.model import ChatModel
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS triage (
     key TEXT PRIMARY KEY, item_id TEXT NOT NULL, result TEXT NOT NULL,
@@ -31,19 +32,18 @@ COLUMNS = ("category", "urgency", "team", "draft", "safeguarding", "safeguarding
 
 def settings_fingerprint() -> str:
     """A hash of everything that shapes a triage besides the model: prompts, schema, safeguarding phrases."""
-    from importlib import resources
-
-    prompts = resources.files("kit").joinpath("prompts")
-    parts = [prompts.joinpath(f"admin_triage_{name}.txt").read_text(encoding="utf-8")
-             for name in ("system", "user", "safeguarding")]
-    parts.append(json.dumps(triage_mod.TriageReading.model_json_schema(), sort_keys=True))
-    parts.append(str(triage_mod.REPLY_TOKENS))
+    parts = [prompts.load(f"admin_triage_{name}") for name in ("system", "user", "safeguarding")]
+    parts.append(json.dumps(core.TriageReading.model_json_schema(), sort_keys=True))
+    parts.append(str(core.REPLY_TOKENS))
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def item_key(model: Any, item_id: str, text: str, fingerprint: str) -> str:
+def item_key(model: ChatModel | None, item_id: str, text: str, fingerprint: str) -> str:
     """The store key for one item under one model and one set of settings."""
-    model_id = getattr(getattr(model, "info", None), "sha256", None) or ("rules-only" if model is None else "unknown")
+    if model is None:
+        model_id = "rules-only"
+    else:
+        model_id = model.info.sha256 if model.info else "unknown"
     payload = json.dumps([str(item_id), hashlib.sha256(text.encode("utf-8")).hexdigest(), model_id, fingerprint])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -76,7 +76,7 @@ class ResultStore:
             return int(db.execute("SELECT COUNT(*) FROM triage").fetchone()[0])
 
 
-def triage_frame(model: Any, df, *, text: str = "text", id: str = "id", store: str | Path | None = None,
+def triage_frame(model: ChatModel | None, df, *, text: str = "text", id: str = "id", store: str | Path | None = None,
                  progress: bool = True, on_item: Callable[[int, int], None] | None = None):
     """Add triage columns to a table of emails (``text`` and ``id`` columns); resumable with ``store``.
 
@@ -103,7 +103,7 @@ def triage_frame(model: Any, df, *, text: str = "text", id: str = "id", store: s
             result = hit | {"resumed": True}
         else:
             try:
-                result = triage_mod.triage(model, body, item_id=row["_id"]).as_record()
+                result = core.triage(model, body, item_id=row["_id"]).as_record()
             except KitError as exc:
                 result = {"id": row["_id"], "flags": [str(exc)], "safeguarding": False, "safeguarding_words": []}
             if saved is not None:
@@ -160,6 +160,6 @@ def read_folder(folder: str | Path):
     return pl.DataFrame({"id": [p.name for p in files], "text": [read_message(p) for p in files]})
 
 
-def triage_folder(model: Any, folder: str | Path, *, store: str | Path | None = None, progress: bool = True):
+def triage_folder(model: ChatModel | None, folder: str | Path, *, store: str | Path | None = None, progress: bool = True):
     """``triage_frame`` over the emails in a folder (see :func:`read_folder`)."""
     return triage_frame(model, read_folder(folder), store=store, progress=progress)

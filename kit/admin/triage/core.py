@@ -1,26 +1,24 @@
 """Correspondence triage: an email or letter -> category, urgency, team and a reply draft, with safeguarding rules.
 
 The model fills a grammar-constrained schema (the category, urgency and team can only be one of the listed
-values). Rules run around it and are never left to the model: the safeguarding check
-(``kit.admin.safeguarding``) sets urgency to "urgent" whenever it finds a risk phrase; the language is
-detected offline (lingua); wording that tries to instruct the assistant is flagged and treated as text;
-a draft holding an address, link or phone number is flagged for checking. ``sources`` says, per field,
-whether the model or a rule decided it.
+values). Rules run around it and are never left to the model: the safeguarding check (``safeguarding``) sets
+urgency to "urgent" whenever it finds a risk phrase; the language is detected offline (lingua); wording that
+tries to instruct the assistant (``kit.injection``) is flagged and treated as text; a draft holding an address,
+link or phone number is flagged for checking. ``sources`` says, per field, whether the model or a rule decided it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Literal
 
-import pydantic
 from pydantic import BaseModel, Field
 
-from kit.admin import safeguarding
+from kit import prompts
+from kit.admin.triage import safeguarding
 from kit.errors import InputError, KitError
+from kit.injection import instruction_signals
 
 CATEGORIES = {
     "council_tax": "council tax bills, discounts, arrears",
@@ -38,14 +36,6 @@ TEAMS = ("Revenues and Benefits", "Housing", "Environmental Services", "Highways
          "Adult Social Care", "Children's Services", "Customer Services")
 REPLY_TOKENS = 330
 MIN_DRAFT_WORDS = 8  # a shorter draft (the tiny model's "Complaint") is flagged, not offered
-_INSTRUCTIONS = re.compile(
-    r"\b(?:ignore|disregard|forget)\b.{0,30}\b(?:instructions?|rules|prompt|previous|above)\b"
-    r"|\b(?:forward|send|email|share|attach|export)\b.{0,20}\b(?:all|every)\b.{0,25}"
-    r"\b(?:case notes|records|files|data|emails|documents|addresses)\b"
-    r"|\b(?:forward|send|share)\b[^.\n]{0,80}\bto\s+[\w.+-]+@[\w-]+\."
-    r"|\byou are (?:now|no longer)\b|\bsystem prompt\b|\bas an ai\b|\b(?:reply|respond|answer) only with\b"
-    r"|\bset (?:the )?(?:urgency|category|priority)\b|\bmark (?:this|it) as\b",
-    re.I | re.S)
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|www\.\S+|\b0\d{3}\s?\d{3}\s?\d{4}\b")
 
 
@@ -87,27 +77,16 @@ class Triage:
                 "flags": list(self.flags), "sources": dict(self.sources), "model_urgency": self.model_urgency}
 
 
-@lru_cache(maxsize=None)
-def prompt(name: str) -> str:
-    """The text of ``kit/prompts/admin_triage_<name>.txt``."""
-    return resources.files("kit").joinpath("prompts", f"admin_triage_{name}.txt").read_text(encoding="utf-8")
-
-
 def system_prompt() -> str:
     """The instructions, listing the categories and teams."""
     listing = "\n".join(f'  "{name}": {about}' for name, about in CATEGORIES.items())
-    return prompt("system").format(categories=listing, teams=", ".join(f'"{t}"' for t in TEAMS))
+    return prompts.load("admin_triage_system").format(categories=listing, teams=", ".join(f'"{t}"' for t in TEAMS))
 
 
 def user_prompt(text: str) -> str:
     """The email inside ``<email>`` tags (as data, after the instructions); a closing tag in it is defused."""
     body = re.sub(r"</\s*email\s*>", "</ email>", text.strip(), flags=re.I)
-    return prompt("user").strip().format(text=body)
-
-
-def instruction_signals(text: str) -> list[str]:
-    """Wording in an email that tries to instruct the assistant ("ignore your instructions", "forward all ...")."""
-    return [" ".join(m.group(0).split()) for m in _INSTRUCTIONS.finditer(text or "")]
+    return prompts.load("admin_triage_user").strip().format(text=body)
 
 
 def copies_email(draft: str, email_text: str, min_words: int = 6) -> bool:
@@ -156,10 +135,9 @@ def triage(model: Any, text: str, *, item_id: str | None = None) -> Triage:
         try:
             answer = model.json(user_prompt(text), TriageReading, system=system_prompt(), max_tokens=REPLY_TOKENS,
                                 repeat_penalty=1.1)
-            reading = answer.model_dump() if hasattr(answer, "model_dump") else TriageReading.model_validate(
-                answer).model_dump()
+            reading = answer.model_dump()
             sources = {"category": "model", "urgency": "model", "team": "model", "draft": "model"}
-        except (KitError, pydantic.ValidationError) as exc:  # the second: a backend that returned a plain dict
+        except KitError as exc:
             flags.append(f"The model's answer could not be used ({str(exc).splitlines()[0]}); a person must "
                          "triage this item.")
     model_urgency = reading["urgency"]

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kit.redaction import Session, enabled
+from kit.admin.copilot.queue import AdvisorItem, ApprovalQueue
 from kit.admin.errors import EmptyQuestionError, KnowledgeBaseError
-from kit.admin.queue import AdvisorItem, ApprovalQueue
 from kit.errors import InputError, PromptError
+from kit.redaction import Session, enabled
 
 ESCALATE = "No approved guidance found for this question: ask the duty supervisor."
 # The BM25 score under which retrieval counts as weak (the draft escalates without asking the model). kit.docs'

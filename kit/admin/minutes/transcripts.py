@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.admin.minutes_dates import parse_date
+from kit.admin.minutes.dates import parse_date
 from kit.errors import InputError
 
 FORMATS = {".txt": "txt", ".md": "txt", ".vtt": "vtt", ".docx": "docx"}
