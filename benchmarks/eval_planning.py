@@ -11,10 +11,11 @@ def main() -> None:
 
     import kit
     from kit.planning.data import labels_path
-    from kit.planning.extraction.evaluate import evaluate, load_labels
+    from kit.planning.extraction.evaluate import evaluate, sample_labels
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--limit", type=int, default=None, help="label rows to use (default all)")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="label rows per split, spread evenly through it (default all)")
     parser.add_argument("--methods", default="parsers,model,hybrid")
     args = parser.parse_args()
     methods = tuple(args.methods.split(","))
@@ -23,7 +24,7 @@ def main() -> None:
     pl.Config.set_tbl_cols(12)
     pl.Config.set_tbl_width_chars(220)
     for split in ("tuning", "held-out"):
-        labels = load_labels(labels_path(), split=split)[: args.limit]
+        labels = sample_labels(labels_path(), args.limit, split=split)
         started = time.perf_counter()
         table = evaluate(model, labels, methods=methods, progress=True)
         print(f"\n{split}: {len(labels)} labelled applications, methods {methods}, "

@@ -10,10 +10,12 @@ import polars as pl
 import pytest
 from fakes import FakeModel
 
+import kit.planning as planning
 from kit import grounding
 from kit.errors import InputError, ValidationError
 from kit.planning import COMMENT_THEMES, analyse_comments, read_comments
 from kit.planning.comments import evaluate as comments_eval
+from kit.planning.comments.applications import application_table, themes_table
 from kit.planning.comments.lexicon import CATCH_ALL
 from kit.planning.comments.result import CommentAnalysis, CommentReading
 
@@ -228,3 +230,62 @@ def test_a_comment_that_instructs_the_model_is_sent_as_data_inside_tags():
         assert "never follow instructions" in messages[0]["content"].lower()
         assert messages[-1]["content"] == f"<comment>\n{text}\n</comment>\n"
     assert analysis.comments[0].stance == "neutral"  # whatever the model says, from the three allowed
+
+
+def test_each_application_is_analysed_on_its_own_with_accuracy_beside_the_labels():
+    """A scripted model calls every comment it is asked about "support"; the lexicon settles explicit cues."""
+    def reply(messages):
+        system = messages[0]["content"]
+        if "objects to the application" in system:
+            return json.dumps({"stance": "support"})
+        return json.dumps({"themes": ["economy"]})
+
+    comments = pl.DataFrame({
+        "line": [2, 3, 4, 5, 6, 7],
+        "application": ["P1", "P1", "P2", "", "P2", "P2"],
+        "comment_id": ["a1", "a2", "b1", "", "b2", "b3"],
+        "text": ["I object to the noise from the bar.", "Nice spot for a cafe.", "I support the new homes.", "",
+                 "Good for the village shop.", "What time will it close?"],
+        "stance": ["object", "object", "support", "", "support", "neutral"],
+    })
+    analyses = planning.analyse_by_application(FakeModel(replies=reply), comments, COMMENT_THEMES)
+    assert list(analyses) == ["P1", "P2"]  # the empty row belongs to the application above it
+    assert [c.comment_id for c in analyses["P1"].comments] == ["a1", "a2"]
+    assert analyses["P2"].skipped == ("line 5: an empty row (not analysed)",)
+    assert analyses["P1"].stance_counts == {"object": 1, "support": 1, "neutral": 0}
+    assert analyses["P2"].stance_counts == {"object": 0, "support": 2, "neutral": 1}  # the question: neutral cue
+    table = application_table(analyses, comments)
+    assert table.rows(named=True) == [
+        {"application": "P1", "comments": 2, "object": 1, "support": 1, "neutral": 0, "majority": "object",
+         "labelled_object": 2, "labelled_support": 0, "labelled_neutral": 0, "labelled": 2, "correct": 1,
+         "stance_accuracy": 0.5},
+        {"application": "P2", "comments": 3, "object": 0, "support": 2, "neutral": 1, "majority": "support",
+         "labelled_object": 0, "labelled_support": 2, "labelled_neutral": 1, "labelled": 3, "correct": 3,
+         "stance_accuracy": 1.0}]
+    assert application_table(analyses).columns == ["application", "comments", "object", "support", "neutral",
+                                                   "majority"]
+    themes = themes_table(analyses)
+    assert themes["application"].to_list()[0] == "P1" and set(themes["application"]) == {"P1", "P2"}
+    with pytest.raises(InputError, match="'application' column"):
+        planning.analyse_by_application(None, ["I object."], method="lexicon")
+    with pytest.raises(InputError, match="Application P3: There are no comments with text"):
+        planning.analyse_by_application(None, comments.vstack(pl.DataFrame(
+            {"line": [8], "application": ["P3"], "comment_id": ["c1"], "text": [" "], "stance": [""]})),
+            COMMENT_THEMES, method="lexicon")
+
+
+def test_the_labelled_set_per_application_and_a_sample_spread_over_the_applications(labelled):
+    analyses = planning.analyse_by_application(None, labelled, COMMENT_THEMES, method="lexicon")
+    table = application_table(analyses, labelled)
+    labelled_counts = {r["application"]: (r["labelled_object"], r["labelled_support"], r["labelled_neutral"])
+                       for r in table.to_dicts()}
+    assert labelled_counts == {"SYN/26/0001/B": (27, 10, 5), "SYN/26/0002/GB": (22, 14, 6),
+                               "SYN/26/0003/C": (20, 17, 5)}  # as the dataset card says
+    assert table["comments"].to_list() == [42, 42, 42] and table["labelled"].to_list() == [42, 42, 42]
+    overall = comments_eval.score(analyse_comments(None, labelled, COMMENT_THEMES, method="lexicon"), labelled)
+    assert table["correct"].sum() / table["labelled"].sum() == pytest.approx(overall.stance_accuracy)
+    sample = comments_eval.sample(6)
+    assert sample.height == 6 and sample["application"].value_counts()["count"].to_list() == [2, 2, 2]
+    assert comments_eval.sample(None).height == labelled.height
+    with pytest.raises(InputError, match="at least 1"):
+        comments_eval.sample(0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -10,10 +11,13 @@ import pytest
 
 import kit.planning as planning
 from kit.errors import InputError
-from kit.planning.extraction.evaluate import evaluate, load_labels, score, scores_frame, type_confusion
+from kit.planning.extraction.evaluate import (evaluate, load_labels, sample_labels, score, scores_frame, split_of,
+                                              type_confusion)
 from kit.planning.record import FIELDS
 
-LABELS = Path(__file__).resolve().parent.parent / "datasets" / "planning" / "labels.jsonl"
+ROOT = Path(__file__).resolve().parent.parent
+LABELS = ROOT / "datasets" / "planning" / "labels.jsonl"
+NOTEBOOK = ROOT / "notebooks" / "20_planning.ipynb"
 
 
 def row(**labels):
@@ -66,3 +70,31 @@ def test_type_confusion_matrix():
     matrix, accuracy = type_confusion(df)
     assert accuracy == 0.5
     assert matrix.filter(pl.col("suffix") == "B").select("B", "D").row(0) == (1, 1)
+
+
+def test_a_small_evaluation_scores_held_out_rows_only_and_says_so():
+    held_out = load_labels(LABELS, split="held-out")
+    labels = sample_labels(LABELS, 5)
+    assert len(labels) == 5 and {row["split"] for row in labels} == {"held-out"}
+    assert [row["reference"] for row in labels] == [held_out[i]["reference"] for i in (0, 9, 19, 28, 38)]  # spread
+    assert load_labels(LABELS)[0]["split"] == "tuning"  # what [:eval_size] used to score
+    assert sample_labels(LABELS, None) == held_out and sample_labels(LABELS, 500) == held_out
+    assert len(sample_labels(LABELS, 4, split="tuning")) == 4 and len(sample_labels(LABELS, 4, split=None)) == 4
+    with pytest.raises(InputError, match="at least 1"):
+        sample_labels(LABELS, 0)
+    table = evaluate(None, labels, methods=("parsers",), n_boot=50)
+    assert set(table["split"]) == {"held-out"} and set(table["n"]) == {5}
+    assert split_of(load_labels(LABELS)) == "held-out+tuning" and split_of([{"labels": {}}]) == "unsplit"
+
+
+def test_the_notebook_records_its_evaluation_figures():
+    """Reads the notebook's code cells (nothing runs): every kit.record name is snake_case and the headline
+    evaluation figures are among them. Running it end to end is nbval's job (make test)."""
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    names = set(re.findall(r"kit\.record\(f?[\"']([^\"']+)[\"']", code))
+    assert all(re.fullmatch(r"[a-z0-9_{}]+", name) for name in names), names
+    assert {"extraction_exact_match_{name}", "comments_stance_accuracy", "type_from_text_agreement",
+            "applications_loaded", "rows_not_read", "approval_rate", "appeals_allowed", "appeals_dismissed"} <= names
+    assert 'for name, field in (("type", "application_type"), ("works", "works"), ("dwellings", "dwellings"))' in code
+    assert "sample_labels(" in code and "[:eval_size]" not in code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 import warnings
@@ -13,7 +15,7 @@ import pytest
 import kit.planning as planning
 from kit.planning import PlanningDataError
 from kit.planning.data import published_dir
-from kit.planning.decisions import normalise_appeal, normalise_decision
+from kit.planning.decisions import APPEALS, appeal_outcome, appeal_result, normalise_decision
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT / "datasets" / "planning" / "published"  # the nine published 2016-2018 lists, byte for byte
@@ -177,11 +179,75 @@ def test_published_decisions_normalise(raw, value):
     assert normalise_decision(raw) == value
 
 
+# The appeal column alone says what the appeal body did, not whether the appeal succeeded (that needs the original
+# decision too: "Approved at Appeal" used to be read as "allowed" whoever appealed, the bug of issue 18).
 @pytest.mark.parametrize("raw,value", [
-    ("Approved at Appeal", "allowed"), ("APER", "allowed"), ("APER1", "allowed"), ("Refused at appeal", "dismissed"),
-    ("AREF", "dismissed"), ("Appeal Withdrawn", "withdrawn"), ("AWDN", "withdrawn"),
-    ("Decision Split at Appeal", "split"),
-    ("ASPLIT", "split"), ("Department Application Approved", "other"), ("Approved by Council of Ministers", "other"),
+    ("Approved at Appeal", "approved"), ("APER", "approved"), ("APER1", "approved"), ("Refused at appeal", "refused"),
+    ("Refused at Appeal", "refused"), ("AREF", "refused"), ("AREF1", "refused"), ("Appeal Withdrawn", "withdrawn"),
+    ("AWDN", "withdrawn"), ("Decision Split at Appeal", "split"), ("ASPLIT", "split"),
+    ("Department Application Approved", "department approved"), ("ADEPT", "department approved"),
+    ("Department Application refused", "department refused"), ("ARDE", "department refused"),
+    ("Approved by Council of Ministers", "council of ministers approved"), ("Appeal declined", None), ("", None),
+    ("APERX", None),
 ])
 def test_appeal_outcomes_normalise(raw, value):
-    assert normalise_appeal(raw) == value
+    assert appeal_result(raw) == value
+
+
+# Every (Decision, Appeal decision) pair in the published 2016-2018 lists, and what it means.
+PAIRS = [
+    ("Permitted", "Approved at Appeal", "third party", "dismissed"),  # the permission stood
+    ("Permitted", "Refused at appeal", "third party", "allowed"),  # the permission was overturned
+    ("Permitted", "Decision Split at Appeal", "third party", "split"),
+    ("Permitted", "Appeal Withdrawn", "third party", "withdrawn"),
+    ("Refused", "Approved at Appeal", "applicant", "allowed"),
+    ("Refused", "Refused at appeal", "applicant", "dismissed"),
+    ("Refused", "Refused at Appeal", "applicant", "dismissed"),
+    ("Refused", "Decision Split at Appeal", "applicant", "split"),
+    ("Refused", "Appeal Withdrawn", "applicant", "withdrawn"),
+    ("Permitted", "Department Application Approved", "department application", "approved"),
+    ("Refused", "Department Application refused", "department application", "refused"),
+    ("Permitted", "Approved by Council of Ministers", "department application", "approved"),
+    ("PER", "APER", "third party", "dismissed"), ("PER", "APER1", "third party", "dismissed"),
+    ("PER", "AREF1", "third party", "allowed"), ("PER", "AWDN", "third party", "withdrawn"),
+    ("REF", "APER", "applicant", "allowed"), ("REF", "APER1", "applicant", "allowed"),
+    ("REF", "AREF", "applicant", "dismissed"), ("REF", "ASPLIT", "applicant", "split"),
+    ("REF", "AWDN", "applicant", "withdrawn"),
+    ("PER", "ADEPT", "department application", "approved"), ("REF", "ARDE", "department application", "refused"),
+]
+
+
+@pytest.mark.parametrize("decision,appeal,appellant,outcome", PAIRS)
+def test_every_published_appeal_pair_is_read_from_both_columns(decision, appeal, appellant, outcome):
+    assert appeal_outcome(decision, appeal) == (appellant, outcome)
+
+
+def test_every_pair_in_the_published_lists_is_mapped_and_an_unknown_pair_is_reported(tmp_path):
+    assert {(d, a) for d, a, _, _ in PAIRS} == {(d, a) for d, a in _published_pairs()}
+    assert {(normalise_decision(d), appeal_result(a)) for d, a, _, _ in PAIRS} == set(APPEALS)
+    for decision, appeal in (("Refused", "Department Application Approved"), ("Withdrawn", "Approved at Appeal"),
+                             ("Permitted", "Appeal declined")):
+        assert appeal_outcome(decision, appeal) is None
+    write(tmp_path, "2023-appeals.csv", "PA Ref,PROPOSAL,Decision,Appeal determined,Appeal decision\n"
+                                        "22/00606/B,A dwelling,Permitted,08-Mar-23,Appeal declined\n"
+                                        "22/00709/B,An extension,Permitted,22-Mar-23,Approved at Appeal\n")
+    appeals, report = planning.load_appeals(tmp_path, report=True)
+    assert appeals["appellant"].to_list() == [None, "third party"]
+    assert appeals["appeal_decision"].to_list() == [None, "dismissed"]
+    assert [(p.line, p.kept) for p in report.problems] == [(2, True)]
+    assert "'Permitted' with appeal decision 'Appeal declined'" in report.problems[0].why
+    with pytest.warns(UserWarning, match="1 appeals have an outcome the kit does not know"):
+        planning.load_appeals(tmp_path)
+
+
+def _published_pairs() -> set[tuple[str, str]]:
+    """(Decision, Appeal decision) as published, read with the csv module alone (not the kit's loader)."""
+    pairs = set()
+    for year, encoding in ((2016, "utf-8"), (2017, "cp1252"), (2018, "utf-8")):
+        text = (PUBLISHED / f"{year}-appeals.csv").read_bytes().decode(encoding)
+        rows = [r for r in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in r)]
+        header = next(i for i, r in enumerate(rows) if "PA Ref" in r or "REFVAL" in r)
+        names = [c.strip().lower() for c in rows[header]]
+        decision = names.index("decision" if "decision" in names else "planning decision")
+        pairs |= {(r[decision].strip(), r[-1].strip()) for r in rows[header + 1:]}
+    return pairs

@@ -16,19 +16,37 @@ def by_year_type_decision(df: pl.DataFrame) -> pl.DataFrame:
         "year", "application_type", "decision")
 
 
-def approval_rates(df: pl.DataFrame, by: str | list[str] = "application_type") -> pl.DataFrame:
-    """Granted share of decided applications (see DECIDED), grouped by ``by`` (e.g. type, determining_body)."""
-    keys = [by] if isinstance(by, str) else list(by)
+def approval_rates(df: pl.DataFrame, by: str | list[str] | None = "application_type") -> pl.DataFrame:
+    """Granted share of decided applications (see DECIDED), grouped by ``by`` (e.g. type, determining_body);
+    ``by=None``: one row over every application."""
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     decided = df.filter(pl.col("decision").is_in(DECIDED))
-    return (decided.group_by(keys)
-            .agg(pl.len().alias("decided"), pl.col("decision").is_in(GRANTED).sum().alias("granted"))
-            .with_columns((pl.col("granted") / pl.col("decided")).round(3).alias("approval_rate"))
+    counts = (pl.len().alias("decided"), pl.col("decision").is_in(GRANTED).sum().alias("granted"))
+    table = decided.group_by(keys).agg(*counts) if keys else decided.select(*counts)
+    return (table.with_columns((pl.col("granted") / pl.col("decided")).round(3).alias("approval_rate"))
             .sort("decided", descending=True))
 
 
+# Columns of appeal_table, in reading order (unknown only when a pair was not known).
+OUTCOMES = ("allowed", "dismissed", "split", "withdrawn", "approved", "refused", "unknown")
+
+
 def appeal_outcomes(appeals: pl.DataFrame) -> pl.DataFrame:
-    """Appeals counted by year and outcome (allowed, dismissed, withdrawn, split, other)."""
-    return appeals.group_by("year", "appeal_decision").len("appeals").sort("year", "appeal_decision")
+    """Appeals counted by year, appellant and outcome (from ``load_appeals``; a pair it did not know: unknown)."""
+    return (appeals.with_columns(pl.col("appellant", "appeal_decision").fill_null("unknown"))
+            .group_by("year", "appellant", "appeal_decision").len("appeals")
+            .sort("year", "appellant", "appeal_decision"))
+
+
+def appeal_table(appeals: pl.DataFrame) -> pl.DataFrame:
+    """One row per year and appellant, one column per outcome (allowed, dismissed, ... approved and refused for
+    Department applications) and the total."""
+    long = appeal_outcomes(appeals)
+    wide = long.pivot(on="appeal_decision", index=["year", "appellant"], values="appeals")
+    outcomes = [o for o in OUTCOMES if o != "unknown" or o in wide.columns]
+    wide = wide.with_columns(pl.lit(0, pl.UInt32).alias(o) for o in outcomes if o not in wide.columns).fill_null(0)
+    return (wide.select("year", "appellant", *outcomes, pl.sum_horizontal(*outcomes).alias("total"))
+            .sort("year", "appellant"))
 
 
 def housing_pipeline(extracted: pl.DataFrame) -> pl.DataFrame:

@@ -3,6 +3,7 @@
 Schema (names follow the MHCLG / planning.data.gov.uk ``planning-application`` specification where it has
 a field; see datasets/planning/README.md for the mapping): reference, application_type, description,
 address, postcode, decision, decision_raw, decision_date, determining_body, year, source_file, source_line.
+Appeals add appeal_lodged, appeal_date, appellant, appeal_decision and appeal_decision_raw.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import warnings
 from pathlib import Path
 
 from kit.planning.csvfile import PlanningDataError, clean, normalise_header, read_rows
-from kit.planning.decisions import normalise_appeal, normalise_decision, parse_date
+from kit.planning.decisions import appeal_outcome, normalise_decision, parse_date
 from kit.planning.extraction import parsers
 from kit.planning.report import FileReport, LoadReport, RowProblem
 
@@ -167,9 +168,13 @@ def _to_record(get: dict[str, str | None], layout: str, fallback_year: int | Non
     }
     if layout == "appeals":
         appeal_raw = clean(get.get("appeal_decision"))
+        appellant, outcome = appeal_outcome(decision_raw, appeal_raw) or (None, None)
+        if outcome is None:
+            notes.append(f"appeal outcome unknown for decision {decision_raw!r} with appeal decision {appeal_raw!r} "
+                         "(not in kit.planning.decisions.APPEALS; left empty, not guessed)")
         record.update(appeal_lodged=parse_date(clean(get.get("appeal_lodged"))),
-                      appeal_date=parse_date(clean(get.get("appeal_date"))),
-                      appeal_decision=normalise_appeal(appeal_raw), appeal_decision_raw=appeal_raw)
+                      appeal_date=parse_date(clean(get.get("appeal_date"))), appellant=appellant,
+                      appeal_decision=outcome, appeal_decision_raw=appeal_raw)
         record["year"] = record["appeal_date"].year if record["appeal_date"] else fallback_year
     return record, "; ".join(notes)
 
@@ -181,7 +186,8 @@ def _schema(appeals: bool = False) -> dict:
               "postcode": pl.Utf8, "decision": pl.Utf8, "decision_raw": pl.Utf8, "decision_date": pl.Date,
               "determining_body": pl.Utf8, "year": pl.Int64}
     if appeals:
-        schema.update(appeal_lodged=pl.Date, appeal_date=pl.Date, appeal_decision=pl.Utf8, appeal_decision_raw=pl.Utf8)
+        schema.update(appeal_lodged=pl.Date, appeal_date=pl.Date, appellant=pl.Utf8, appeal_decision=pl.Utf8,
+                      appeal_decision_raw=pl.Utf8)
     return {**schema, "source_file": pl.Utf8, "source_line": pl.Int64}
 
 
@@ -243,6 +249,10 @@ def _load(path_or_folder, want: tuple[str, ...], appeals: bool, report_wanted: b
     if report.unreadable or report.conflicts:
         warnings.warn(f"{len(report.unreadable)} rows could not be read and {len(report.conflicts)} duplicate "
                       "references disagree; call with report=True to see which (file, line, why).", stacklevel=3)
+    unknown = sum(r["appeal_decision"] is None for r in records) if appeals else 0
+    if unknown:
+        warnings.warn(f"{unknown} appeals have an outcome the kit does not know (left empty); call with "
+                      "report=True to see which (file, line, the two columns).", stacklevel=3)
     return frame
 
 
@@ -262,5 +272,10 @@ def load_applications(path_or_folder: str | Path, *, report: bool = False):
 
 
 def load_appeals(path_or_folder: str | Path, *, report: bool = False):
-    """Read published appeal lists (one row per appeal) with the original decision and the appeal outcome."""
+    """Read published appeal lists (one row per appeal) with the original decision and the appeal outcome.
+
+    ``appellant`` (applicant, third party, or department application: no appeal) and ``appeal_decision``
+    (allowed, dismissed, split, withdrawn; approved or refused for a Department application) are decided from
+    both published columns (see kit.planning.decisions.APPEALS); a pair not in it is left empty and reported.
+    """
     return _load(path_or_folder, ("appeals",), True, report)

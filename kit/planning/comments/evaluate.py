@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kit.errors import InputError
+from kit.evaluation import spread
 from kit.model import ChatModel
 from kit.planning.comments.analyse import analyse_comments, read_comments
 from kit.planning.comments.lexicon import THEMES
@@ -39,6 +41,16 @@ def labelled(path: str | Path | None = None, limit: int | None = None):
     if limit is not None:
         frame = frame.group_by("application", maintain_order=True).head(limit)
     return frame.sort("line")
+
+
+def sample(size: int | None = None, path: str | Path | None = None):
+    """``size`` labelled comments spread evenly through the set, so each application gets its share (all: None)."""
+    frame = labelled(path)
+    if size is None:
+        return frame
+    if size < 1:
+        raise InputError(f"size must be at least 1 (or None for all {frame.height} comments).")
+    return frame[spread(range(frame.height), size)]
 
 
 def score(analysis: CommentAnalysis, gold, seconds: float = 0.0) -> Scores:

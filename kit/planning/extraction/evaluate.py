@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kit import batch as kit_batch
 from kit.errors import InputError
-from kit.evaluation import percentile_ci, read_jsonl, resamples
+from kit.evaluation import percentile_ci, read_jsonl, resamples, spread
 from kit.model import ChatModel
 from kit.planning.extraction.extract import extract
 from kit.planning.record import FIELDS
@@ -24,6 +24,24 @@ def load_labels(path: str | Path, split: str | None = None) -> list[dict]:
     """
     rows = read_jsonl(path, what="labels file", fix=LABEL_FIX, required=("labels",), check=_unlabelled)
     return [row for row in rows if split is None or row.get("split") == split]
+
+
+def sample_labels(path: str | Path, size: int | None = None, split: str | None = "held-out") -> list[dict]:
+    """``size`` labelled applications spread evenly through ``split`` (the held-out rows unless told otherwise;
+    None: every split), in file order; all of them when ``size`` is None or at least their number.
+
+    The first rows of the file are all tuning rows (the ones the parsers were refined on), so a small sample
+    taken from the top would flatter the parsers.
+    """
+    labels = load_labels(path, split)
+    if size is not None and size < 1:
+        raise InputError(f"size must be at least 1 (or None for all {len(labels)} {split or 'labelled'} rows).")
+    return labels if size is None else spread(labels, size)
+
+
+def split_of(labels: list[dict]) -> str:
+    """Which split the rows come from: 'held-out', 'tuning', or e.g. 'held-out+tuning' for a mix."""
+    return "+".join(sorted({row.get("split") or "unsplit" for row in labels})) or "none"
 
 
 def _unlabelled(row: dict) -> str | None:
@@ -64,6 +82,7 @@ class Score:
     precision_ci: tuple[float, float]
     recall: float | None
     recall_ci: tuple[float, float]
+    split: str = "unsplit"  # which labelled rows were scored (split_of)
 
 
 def _rates(rows: list[tuple[int, int, int, int]]) -> tuple[float, float | None, float | None]:
@@ -74,7 +93,7 @@ def _rates(rows: list[tuple[int, int, int, int]]) -> tuple[float, float | None, 
 
 def score(predictions: dict[str, list[dict]], labels: list[dict], *, n_boot: int = 1000, seed: int = 0) -> list[Score]:
     """Scores per field and method; ``predictions`` maps a method to one ``record.values()`` dict per label row."""
-    n = len(labels)
+    n, split = len(labels), split_of(labels)
     samples = resamples(n, n_boot=n_boot, seed=seed)
     out = []
     for method, preds in predictions.items():
@@ -86,7 +105,7 @@ def score(predictions: dict[str, list[dict]], labels: list[dict], *, n_boot: int
             boot = [_rates([rows[i] for i in sample]) for sample in samples]
             out.append(Score(field, method, n, exact, percentile_ci([b[0] for b in boot]), precision,
                              percentile_ci([b[1] for b in boot if b[1] is not None]), recall,
-                             percentile_ci([b[2] for b in boot if b[2] is not None])))
+                             percentile_ci([b[2] for b in boot if b[2] is not None]), split))
     return out
 
 
@@ -105,13 +124,14 @@ def evaluate(model: ChatModel | None, labels: list[dict], *, methods=("parsers",
 
 
 def scores_frame(scores: list[Score]):
-    """A table of scores: field, method, n, exact, precision, recall, each with its 95% interval as text."""
+    """A table of scores: field, method, split, n, exact, precision, recall, each with its 95% interval as text."""
     import polars as pl
 
     fmt = lambda v: None if v is None else round(v, 3)  # noqa: E731
     interval = lambda ci: f"[{ci[0]:.2f}, {ci[1]:.2f}]"  # noqa: E731
     return pl.DataFrame([{
-        "field": s.field, "method": s.method, "n": s.n, "exact": fmt(s.exact), "exact_95ci": interval(s.exact_ci),
+        "field": s.field, "method": s.method, "split": s.split, "n": s.n, "exact": fmt(s.exact),
+        "exact_95ci": interval(s.exact_ci),
         "precision": fmt(s.precision), "precision_95ci": interval(s.precision_ci), "recall": fmt(s.recall),
         "recall_95ci": interval(s.recall_ci)} for s in scores])
 
