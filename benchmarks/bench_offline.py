@@ -18,8 +18,6 @@ from pathlib import Path
 
 from common import private_kit_home, table, timer
 
-DATASET = Path(__file__).resolve().parents[1] / "datasets" / "offline"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -35,13 +33,14 @@ def main() -> None:
     from kit.offline import evaluate as ev
     from kit.offline.cards import build_cards
 
+    dataset = ev.default_dataset_dir()
     with timer() as took:
-        store = ingest(DATASET / "docs", index_dir=tempfile.mkdtemp(prefix="kit-bench-index-"))
+        store = ingest(dataset / "docs", index_dir=tempfile.mkdtemp(prefix="kit-bench-index-"))
     print(f"ingest: {len(store.documents)} documents, {len(store.sections)} sections in {took():.2f} s (cold)")
     with timer() as took:
-        ingest(DATASET / "docs", index_dir=store.index_dir)
+        ingest(dataset / "docs", index_dir=store.index_dir)
     print(f"ingest again (index loaded, nothing re-read): {took():.3f} s\n")
-    questions = ev.load_questions(DATASET / "questions.jsonl")
+    questions = ev.load_questions(dataset / "questions.jsonl")
     local = kit.load_model(cache=False, log=False, n_ctx=4096)
     runs: dict = {}
     server = None

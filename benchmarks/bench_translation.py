@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
 from common import private_kit_home, table, timer
-
-DATASET = Path(__file__).resolve().parents[1] / "datasets" / "translation"
 
 
 def main() -> None:
@@ -23,10 +19,12 @@ def main() -> None:
     import kit
     from kit import serve
     from kit.translate import load_glossary, measure_prefix_reuse, translate_frame
+    from kit.translate.evaluate import default_dataset_dir, load_segments
 
-    rows = [json.loads(line) for line in (DATASET / "segments.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    dataset = default_dataset_dir()
+    rows = load_segments(dataset)
     segments = [r["en"] for r in rows[: args.segments]]
-    glossary = load_glossary(DATASET / f"glossary_{args.target}.csv")
+    glossary = load_glossary(dataset / f"glossary_{args.target}.csv")
 
     with kit.load_model(cache=False, log=False) as model:
         reuse = measure_prefix_reuse(model, segments, target=args.target, glossary=glossary)

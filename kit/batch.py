@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
+from kit import pool
 from kit.errors import KitError
-
-_builtin_map = map
-
-
-def _as_callable(fn_or_prompt: str | Callable[[Any], Any], model, gen: dict) -> Callable[[Any], Any]:
-    if callable(fn_or_prompt):
-        return fn_or_prompt
-    if model is None:
-        raise KitError("kit.map with a prompt template needs a model: kit.map(template, items, model=model).")
-    template = fn_or_prompt
-
-    def run(item: Any) -> str:
-        try:
-            prompt = template.format(**item) if isinstance(item, dict) else template.format(item=item)
-        except (KeyError, IndexError) as exc:
-            raise KitError(
-                f"The prompt template refers to {exc} but the item does not provide it. "
-                "Use {item} for plain items, or {column} names for dict items."
-            ) from None
-        return model.chat(prompt, **gen)
-
-    return run
+from kit.model import ChatModel
 
 
-def map(fn_or_prompt: str | Callable[[Any], Any], items: Iterable[Any], *, model=None, workers: int | None = None,
-        progress: bool = True, desc: str = "kit.map", client=None, store=None, **gen: Any) -> list[Any]:
+def map(fn_or_prompt: str | Callable[[Any], Any], items: Iterable[Any], *, model: ChatModel | str | None = None,
+        workers: int | None = None, progress: bool = True, desc: str = "kit.map", client=None, store=None,
+        **gen: Any) -> list[Any]:
     """Apply a function, or a prompt template (``"Summarise: {item}"``), to every item.
 
     Runs ``model.parallel`` requests at once when the model is served by llama-server (override
@@ -55,34 +34,14 @@ def map(fn_or_prompt: str | Callable[[Any], Any], items: Iterable[Any], *, model
     if store is not None:
         raise KitError("store= is for runs on a cluster (kit.map(..., client=...)); a local kit.map keeps nothing.")
     items = list(items)
-    fn = _as_callable(fn_or_prompt, model, gen)
+    fn = pool.as_function(fn_or_prompt, model, gen)
     if workers is None:
         workers = getattr(model, "parallel", 1) if model is not None else 1
-    workers = max(1, min(int(workers), len(items) or 1))
-    bar = _progress_bar(len(items), desc) if progress else None
-    results: list[Any] = [None] * len(items)
-    try:
-        if workers == 1:
-            for i, item in enumerate(items):
-                results[i] = fn(item)
-                if bar:
-                    bar.update(1)
-            return results
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kit-map") as pool:
-            # Each task runs in a copy of the caller's context, so kit.confidential() reaches it.
-            futures = {pool.submit(contextvars.copy_context().run, fn, item): i for i, item in enumerate(items)}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                if bar:
-                    bar.update(1)
-        return results
-    finally:
-        if bar:
-            bar.close()
+    return pool.run(fn, items, workers=workers, progress=progress, desc=desc)
 
 
-def map_frame(frame, fn_or_prompt: str | Callable[[Any], Any], *, model=None, output: str = "response",
-              columns: Sequence[str] | None = None, **kwargs: Any):
+def map_frame(frame, fn_or_prompt: str | Callable[[Any], Any], *, model: ChatModel | str | None = None,
+              output: str = "response", columns: Sequence[str] | None = None, **kwargs: Any):
     """``map`` over the rows of a polars DataFrame (as dicts); adds the results as column ``output``.
 
     Takes ``map``'s keyword arguments too, ``client=`` and ``store=`` included.
@@ -93,8 +52,3 @@ def map_frame(frame, fn_or_prompt: str | Callable[[Any], Any], *, model=None, ou
     results = map(fn_or_prompt, rows, model=model, **kwargs)
     return frame.with_columns(pl.Series(output, results))
 
-
-def _progress_bar(total: int, desc: str):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="item")

@@ -181,9 +181,9 @@ def cmd_demo(args) -> int:
 def cmd_chat(args) -> int:
     import kit
 
-    model = kit.load_model(args.model)
-    for piece in model.stream(args.prompt, max_tokens=args.max_tokens):
-        print(piece, end="", flush=True)
+    with kit.load_model(args.model) as model:
+        for piece in model.stream(args.prompt, max_tokens=args.max_tokens):
+            print(piece, end="", flush=True)
     print()
     return 0
 

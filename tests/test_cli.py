@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kit.errors import KitError
 from kit.runtime.models import embedded_model_path
 
 KIT = [sys.executable, "-m", "kit.cli"]
@@ -32,6 +33,27 @@ def test_chat_answers(kit_home):
     result = run("chat", "Name a colour.", "--max-tokens", "8")
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().strip()
+
+
+def test_chat_closes_its_model_after_an_answer_and_after_an_error(kit_home, monkeypatch, capsys):
+    import kit
+    from kit import cli
+
+    loaded, load = [], kit.load_model
+
+    def load_and_keep(name_or_path=None):
+        loaded.append(load(name_or_path, n_ctx=512, cache=False, log=False))
+        return loaded[-1]
+
+    monkeypatch.setattr(kit, "load_model", load_and_keep)
+    assert cli.main(["chat", "Name a colour.", "--max-tokens", "4"]) == 0
+    assert capsys.readouterr().out.strip()
+    assert cli.main(["chat", "  "]) == 1  # the prompt is refused inside the with block
+    assert "prompt is empty" in capsys.readouterr().err
+    assert len(loaded) == 2
+    for model in loaded:
+        with pytest.raises(KitError, match="closed"):
+            model.chat("Hi", max_tokens=2)
 
 
 def test_missing_model_file(tmp_path):

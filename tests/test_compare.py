@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from kit import cli
 from kit.comparison import execute, grid, report, table
@@ -171,7 +172,7 @@ def test_wide_table_has_a_row_per_run_then_a_column_per_figure(outcomes, tmp_pat
 def test_tables_save_as_csv_and_parquet(outcomes, tmp_path):
     long, wide = table.long_table(outcomes, tmp_path), table.wide_table(outcomes, tmp_path)
     files = table.save(long, wide, tmp_path)
-    assert pl.read_parquet(files["wide_parquet"]).equals(wide)
+    assert_frame_equal(pl.read_parquet(files["wide_parquet"]), wide)
     assert pl.read_csv(files["long_csv"]).height == long.height
     text = table.format_table(wide)
     lines = text.splitlines()

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import psutil
 import pytest
+from polars.testing import assert_frame_equal
 
 from kit.comparison import compare
 
@@ -54,7 +55,7 @@ def test_failed_and_timed_out_runs_are_rows_and_the_rest_complete(nbs, tmp_path)
     assert "ValueError" in manifest["error"] and "cell 5" in manifest["error"]
     page = result.html.read_text(encoding="utf-8")
     assert "ValueError: &lt;b&gt;bad&lt;/b&gt; &amp; value" in page and '<tr class="timeout">' in page
-    assert pl.read_parquet(result.files["long_parquet"]).equals(result.long)
+    assert_frame_equal(pl.read_parquet(result.files["long_parquet"]), result.long)
     _check_report_notebook(result.notebook)
 
 

@@ -109,7 +109,7 @@ def test_a_stakeholder_translates_a_letter_offline(chromium, demo, outputs_dir, 
         real = table.locator("td.kit-translation:not(.kit-not-translated)")
         assert real.count() >= 1 and any(text.strip() for text in real.all_inner_texts())
         assert real.first.get_attribute("lang") == "cy"
-        assert real.first.get_attribute("dir") == "ltr"  # (right-to-left: test_widgets_translate)
+        assert real.first.get_attribute("dir") == "ltr"  # (right-to-left: test_translate_app)
 
         # The sentence the model left empty: said plainly, not shown as if it were Welsh.
         row = table.locator("tr", has=page.locator("td.kit-source", has_text=NOT_TRANSLATED))

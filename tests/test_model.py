@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from pydantic import BaseModel
 
@@ -180,3 +182,11 @@ def test_closed_model_says_so():
     loaded.close()
     with pytest.raises(kit.KitError, match="closed"):
         loaded.chat("Hi", max_tokens=2)
+
+
+def test_a_missing_llama_cpp_python_is_named_with_the_install_hint(monkeypatch):
+    for name in ("llama_cpp", "llama_cpp.llama_chat_format"):
+        monkeypatch.setitem(sys.modules, name, None)  # what an environment without llama-cpp-python looks like
+    with pytest.raises(kit.KitError, match="llama-cpp-python is not importable.*make demo") as raised:
+        kit.load_model(cache=False, log=False, n_ctx=512)
+    assert not isinstance(raised.value, ImportError)

@@ -164,7 +164,7 @@ class Receiver:
 
 
 def test_chaos_every_question_answered_and_every_outbox_entry_delivered_once(primary, model, tmp_path):
-    from kit.outbox import Outbox
+    from kit.offline.outbox import Outbox
 
     port = int(primary[0].url.rsplit(":", 1)[1])
     url = primary[0].url

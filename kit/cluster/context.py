@@ -7,11 +7,12 @@ import contextvars
 from collections.abc import Iterator
 
 from kit.errors import ClusterError
+from kit.model import ChatModel
 
 _MODEL: contextvars.ContextVar = contextvars.ContextVar("kit_worker_model", default=None)
 
 
-def worker_model():
+def worker_model() -> ChatModel:
     """The model loaded on this Dask worker, for a function run by ``kit.map(fn, items, client=...)``.
 
     Example: ``kit.map(lambda item: kit.cluster.worker_model().json(item, Answer), items, model=spec,
@@ -27,7 +28,7 @@ def worker_model():
 
 
 @contextlib.contextmanager
-def using(model) -> Iterator[None]:
+def using(model: ChatModel | None) -> Iterator[None]:
     """Make ``model`` what ``worker_model()`` returns within the block (the current task only)."""
     token = _MODEL.set(model)
     try:

@@ -11,8 +11,10 @@ from typing import Any
 
 from kit import privacy
 from kit.cluster import connect, store as resume
-from kit.cluster.spec import model_spec
+from kit.cluster.spec import ModelSpec, model_spec
 from kit.errors import ClusterError, ClusterItemError, KitError
+from kit.model import ChatModel
+from kit.progress import progress_bar
 from kit.runtime.backends.base import Settings
 
 
@@ -77,7 +79,8 @@ class _Batch:
         self.failures.update({i: value for i, ok, value, _, _ in rows if not ok})
 
 
-def run_map(fn_or_prompt: str | Callable[[Any], Any], items: Iterable[Any], *, model=None, client,
+def run_map(fn_or_prompt: str | Callable[[Any], Any], items: Iterable[Any], *,
+            model: ChatModel | ModelSpec | str | None = None, client,
             store: str | Path | bool | None = None, partition: int | None = None, progress: bool = True,
             desc: str = "kit.map", workers_timeout: float = 30.0, **gen: Any) -> ClusterRun:
     """Run a prompt template or function over ``items`` on a Dask cluster; see ``kit.map`` for the arguments.
@@ -157,9 +160,7 @@ def _collect(client, futures: dict, batch: _Batch, progress: bool, desc: str, do
     """Take partitions as they finish (a lost worker's are re-run by the scheduler), with a progress bar."""
     from distributed import as_completed
 
-    from kit.batch import _progress_bar
-
-    bar = _progress_bar(len(batch.items), desc) if progress else None
+    bar = progress_bar(len(batch.items), desc) if progress else None
     if bar:
         bar.update(done_before)
     try:

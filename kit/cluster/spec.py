@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import ClusterError
+from kit.model import ChatModel
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class ModelSpec:
                               cache=False, log=False, **self.settings), None
 
 
-def model_spec(model: Any, server_slots: int | None = None) -> ModelSpec:
+def model_spec(model: ChatModel | ModelSpec | str | os.PathLike, server_slots: int | None = None) -> ModelSpec:
     """A ``ModelSpec`` from a loaded kit model, a model name or .gguf path, or a ``ModelSpec``.
 
     ``server_slots``: have each worker serve it with its own llama-server of that many slots.
@@ -75,14 +76,13 @@ def model_spec(model: Any, server_slots: int | None = None) -> ModelSpec:
         return model
     if isinstance(model, (str, os.PathLike)):
         return ModelSpec(name_or_path=os.fspath(model))
-    info = getattr(model, "info", None)
-    if info is None:
+    if not isinstance(model, ChatModel):
         raise ClusterError(
             "kit.map on a cluster needs the model as a loaded kit model, a model name or .gguf path, "
             f"or a kit.cluster.ModelSpec, not {type(model).__name__}: a loaded model cannot be sent to workers, "
             "so each worker loads its own copy."
         )
-    settings = model.settings.as_dict()
+    info, settings = model.info, model.settings.as_dict()
     if info.backend == "llama-server" or str(info.sha256).startswith("server:"):
         url = getattr(model.backend, "url", None)
         return ModelSpec(url=url, settings=settings)

@@ -30,7 +30,7 @@ def run_partition(plugin_name: str | None, task: tuple[str, Any], part: list[tup
     """
     from distributed import get_worker
 
-    from kit import batch, privacy
+    from kit import pool, privacy
 
     worker = get_worker()
     model, guard = None, contextlib.nullcontext()
@@ -44,7 +44,7 @@ def run_partition(plugin_name: str | None, task: tuple[str, Any], part: list[tup
         model, guard = plugin.loaded(), plugin.guard()
     kind, payload = task
     with guard, using(model), privacy.confidential(confidential):
-        fn = batch._as_callable(payload, model, gen) if kind == "template" else payload
+        fn = pool.as_function(payload, model, gen) if kind == "template" else payload
         jobs = [functools.partial(_one, fn, index, item, worker.address) for index, item in part]
-        # kit.map carries this context (the worker's model, confidential mode) into its threads
-        return batch.map(lambda job: job(), jobs, workers=getattr(model, "parallel", 1), progress=False)
+        # the pool carries this context (the worker's model, confidential mode) into its threads
+        return pool.run(lambda job: job(), jobs, workers=model.parallel if model is not None else 1)

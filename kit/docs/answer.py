@@ -13,11 +13,7 @@ from kit.docs.sections import Hit, Section
 from kit.docs.tokens import tokens
 from kit.errors import PromptError, ValidationError
 from kit.grounding import locate
-
-try:
-    from pydantic import ValidationError as PydanticError
-except ImportError:  # pragma: no cover - pydantic is a dependency
-    PydanticError = ValueError  # type: ignore[misc,assignment]
+from kit.model import ChatModel
 
 MAX_QUESTION_CHARS = 2000
 SECTION_CHARS = 1500  # each section's text in the prompt is cut here (quotes are still checked on the whole)
@@ -119,7 +115,7 @@ def ground(reply: Any, hits: Sequence[Hit], *, min_support: float = MIN_SUPPORT)
     return tuple(quotes), ""
 
 
-def answer(model: Any, question: str, store: Any, *, k: int = 4, min_score: float | None = None,
+def answer(model: ChatModel, question: str, store: Any, *, k: int = 4, min_score: float | None = None,
            max_tokens: int = 256, escalate: str = ESCALATE, min_support: float = MIN_SUPPORT) -> GroundedAnswer:
     """Answer ``question`` from ``store`` with quotes checked verbatim; abstain when that is not possible.
 
@@ -139,9 +135,7 @@ def answer(model: Any, question: str, store: Any, *, k: int = 4, min_score: floa
     schema = reply_schema(len(hits))
     try:
         reply = model.json(messages[1]["content"], schema, system=messages[0]["content"], max_tokens=max_tokens)
-        if isinstance(reply, dict):  # a model that returns parsed JSON rather than the pydantic object
-            reply = schema.model_validate(reply)
-    except (ValidationError, PydanticError) as exc:
+    except ValidationError as exc:
         return abstain(question, hits, f"the model's reply was not valid JSON ({str(exc).splitlines()[0][:120]})",
                        escalate)
     if reply.answer.strip().upper().startswith(NOT_FOUND):

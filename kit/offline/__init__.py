@@ -5,8 +5,9 @@
     store = ingest("datasets/offline/docs")
     answer("How do I order bloods when the lab system is down?", store, model=kit.fallback(url, local))
 
-Modules: ``answer`` (the tiers), ``cards`` (static action cards), ``evaluate`` (retrieval, grounding,
-abstention and latency figures).
+Modules: ``answer`` (the tiers), ``cards`` (static action cards), ``outbox`` (entries kept while offline,
+replayed later), ``evaluate`` (retrieval, grounding, abstention and latency figures), ``app`` and ``view``
+(the Voila app's panel and its HTML).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from kit.docs import answer as docs_answer
 from kit.docs.answer import DEFAULT_MIN_SCORE, abstain, check_question
 from kit.docs.extract import best_sentences
 from kit.docs.result import Citation, GroundedAnswer, Quote
-from kit.errors import KitError, PromptError
+from kit.errors import KitError, NoModelAvailable, PromptError
+from kit.model import ChatModel
 
 ESCALATE = "escalate: ask the duty manager"
 TIERS = ("primary", "local", "retrieval", "cards")
@@ -45,15 +46,7 @@ class Answer:
         return "\n".join(lines)
 
 
-def _no_model_error() -> type[BaseException]:
-    try:
-        from kit.errors import NoModelAvailable
-    except ImportError:  # the fallback module is optional for this one
-        return type("NoModelAvailable", (KitError,), {})
-    return NoModelAvailable
-
-
-def _route(model: Any) -> tuple[str, tuple[str, ...]]:
+def _route(model: ChatModel) -> tuple[str, tuple[str, ...]]:
     """Which model tier answered: a chain's ``last_route``, else a plain model counts as "local"."""
     route = getattr(model, "last_route", None)
     if route is None:
@@ -85,7 +78,7 @@ def _cards_answer(question: str, cards: Any, skipped: list[str], started: float)
                   "action card: its lines were checked verbatim against the guidance when the cards were built")
 
 
-def answer(question: str, store: Any, model: Any = None, *, cards: Any = None, k: int = 4,
+def answer(question: str, store: Any, model: ChatModel | None = None, *, cards: Any = None, k: int = 4,
            min_score: float | None = None) -> Answer:
     """Answer from the local guidance through the best tier that works now, saying which and why.
 
@@ -118,8 +111,8 @@ def answer(question: str, store: Any, model: Any = None, *, cards: Any = None, k
     else:
         try:
             result = docs_answer(model, question, store, k=k, min_score=threshold, escalate=ESCALATE)
-        except _no_model_error() as exc:
-            skipped.extend(getattr(exc, "reasons", None) or (str(exc),))
+        except NoModelAvailable as exc:
+            skipped.extend(exc.reasons or (str(exc),))
         except PromptError:
             raise
         except KitError as exc:  # a plain server model that is down, say: fall back to retrieval

@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kit import paths
 from kit.errors import InputError
 from kit.evaluation import read_jsonl, spread
+from kit.model import ChatModel
 
 MODEL_TIERS = ("primary", "local")
 
 
 def default_dataset_dir() -> Path:
-    """The offline dataset in the repository: ``<repo>/datasets/offline``."""
-    import kit
-
-    return Path(kit.__file__).resolve().parents[1] / "datasets" / "offline"
+    """The offline dataset: ``datasets/offline`` in :func:`kit.paths.datasets_dir`."""
+    return paths.datasets_dir() / "offline"
 
 
 def load_questions(path: str | Path | None = None) -> list[dict[str, Any]]:
@@ -119,7 +119,7 @@ def held_out_abstention(frame: Any) -> dict[str, float]:
     return abstention_scores(abstained, answerable)
 
 
-def answers_frame(store: Any, questions: Sequence[dict], model: Any = None, *, cards: Any = None,
+def answers_frame(store: Any, questions: Sequence[dict], model: ChatModel | None = None, *, cards: Any = None,
                   min_score: float | None = None, progress: bool = False) -> Any:
     """Ask each question through kit.offline.answer; one row per question (tier, abstained, grounded, latency)."""
     import polars as pl

@@ -14,8 +14,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from kit.errors import ConfigError, KitError, NoModelAvailable, ServerError
+from kit.model import ChatModel, Model, ModelInfo
 
 HEALTH_TIMEOUT_S = 2.0
+LocalModel = ChatModel | str | Callable[[], ChatModel] | None  # a loaded model, or a name or loader used on first need
 # What a broken or unreachable server raises; anything else (a bad prompt, a schema the output does not
 # match) is the caller's problem and is raised as it is, not hidden behind the next tier.
 _TIER_FAILURES = (ServerError, OSError, ValueError, KeyError, IndexError, TypeError, http.client.HTTPException)
@@ -129,7 +131,7 @@ def _why(exc: BaseException, timeout: float) -> str:
 class FallbackChain:
     """A model-like object (chat, stream, json, count_tokens) that routes each call to the first tier that answers."""
 
-    def __init__(self, primary_url: str | None, local_model: Any = None, *, timeout_s: float = 10.0,
+    def __init__(self, primary_url: str | None, local_model: LocalModel = None, *, timeout_s: float = 10.0,
                  failures: int = 3, probe_after_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
         for name, value in (("timeout_s", timeout_s), ("probe_after_s", probe_after_s)):
             if not isinstance(value, (int, float)) or value <= 0:
@@ -147,7 +149,7 @@ class FallbackChain:
         else:
             self._local = local_model
         self._owns_local = False
-        self._primary: Any = None
+        self._primary: Model | None = None
         self._lock = threading.Lock()
         self.last_route: Route | None = None
 
@@ -170,7 +172,7 @@ class FallbackChain:
         return 1
 
     # -- the tiers --------------------------------------------------------------------------------------
-    def _connect(self) -> Any:
+    def _connect(self) -> Model:
         """The primary as a kit model, after a /health check: a dead or hung server fails within a couple of
         seconds with a clear reason, so ``timeout_s`` can allow for long answers."""
         problem = health(self.primary_url, min(self.timeout_s, HEALTH_TIMEOUT_S))
@@ -182,14 +184,12 @@ class FallbackChain:
         import kit
 
         model = kit.load_model(url=self.primary_url, cache=False)  # uncached, so a route always names who answered
-        backend = getattr(model, "backend", None)
-        if backend is not None and hasattr(backend, "timeout"):
-            backend.timeout = self.timeout_s
+        model.backend.timeout = self.timeout_s
         with self._lock:
             self._primary = model
         return model
 
-    def _local_model(self) -> Any:
+    def _local_model(self) -> ChatModel | None:
         if self._local is None and self._loader is not None:
             self._local, self._owns_local = self._loader(), True
         return self._local
@@ -243,7 +243,7 @@ class FallbackChain:
     def stream(self, prompt_or_messages: Any, *, system: str | None = None, **gen: Any) -> Iterator[str]:
         """Stream from the first tier that yields a first piece; a failure after that is raised."""
 
-        def first(model: Any) -> Iterator[str]:
+        def first(model: ChatModel) -> Iterator[str]:
             pieces = iter(model.stream(prompt_or_messages, system=system, **gen))
             head = next(pieces, None)
             return iter(()) if head is None else _chain(head, pieces)
@@ -261,11 +261,11 @@ class FallbackChain:
         return chunk_text(text, max_tokens, self.count_tokens)
 
     @property
-    def info(self) -> Any:
+    def info(self) -> ModelInfo | None:
         """The ModelInfo of the tier that served last (the local model's before any call)."""
         tier = self.last_route.tier if self.last_route else "local"
         model = self._primary if tier == "primary" else self._local
-        return getattr(model, "info", None)
+        return model.info if model is not None else None
 
     def close(self) -> None:
         """Close a local model this chain loaded itself (a model you passed in stays yours to close)."""
@@ -292,7 +292,7 @@ def _chain(head: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def fallback(primary_url: str | None, local_model: Any = None, *, timeout_s: float = 10.0, failures: int = 3,
+def fallback(primary_url: str | None, local_model: LocalModel = None, *, timeout_s: float = 10.0, failures: int = 3,
              probe_after_s: float = 30.0) -> FallbackChain:
     """A model that asks the llama-server at ``primary_url`` first and the local model when it cannot.
 

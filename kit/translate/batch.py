@@ -18,6 +18,7 @@ from typing import Any
 from kit import batch as kit_batch
 from kit import privacy
 from kit.errors import InputError, KitError
+from kit.model import ChatModel
 from kit.paths import write_atomic
 from kit.translate.formats import EXTENSIONS
 from kit.translate.glossary import Glossary, load_glossary
@@ -43,7 +44,7 @@ def _documents(docs: str | Path | Iterable[str | Path]) -> list[Path]:
     return paths
 
 
-def _settings_key(model: Any, target: str, source: str, glossary: Glossary | None, kw: Mapping[str, Any]) -> str:
+def _settings_key(model: ChatModel, target: str, source: str, glossary: Glossary | None, kw: Mapping[str, Any]) -> str:
     """A hash of everything besides the document that changes its translation."""
     payload = json.dumps({
         "model": model.info.sha256, "target": target, "source": source,
@@ -75,7 +76,7 @@ class _State:
             write_atomic(self.path, json.dumps({"version": STATE_VERSION, "done": self.done}, indent=1))
 
 
-def translate_batch(model: Any, docs: str | Path | Iterable[str | Path], *, target: str, source: str = "auto",
+def translate_batch(model: ChatModel, docs: str | Path | Iterable[str | Path], *, target: str, source: str = "auto",
                     glossary: GlossaryLike = None, output_dir: str | Path | None = None,
                     state_dir: str | Path | None = None, progress: bool = True, **kw: Any):
     """Translate every document, writing ``<name>.<target><ext>`` files; finished ones are skipped on a rerun.
@@ -133,7 +134,7 @@ def translate_batch(model: Any, docs: str | Path | Iterable[str | Path], *, targ
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
 
-def translate_frame(frame, column: str, *, model: Any, target: str, source: str = "auto",
+def translate_frame(frame, column: str, *, model: ChatModel, target: str, source: str = "auto",
                     glossary: GlossaryLike = None, progress: bool = True, **kw: Any):
     """Translate a text column of a polars DataFrame; adds ``<column>_<target>``, ``..._flags``, ``..._needs_review``.
 

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kit import paths
 from kit.errors import InputError
 from kit.evaluation import read_jsonl, spread
+from kit.model import ChatModel
+from kit.progress import progress_bar
 from kit.translate.glossary import Glossary, load_glossary
 from kit.translate.languages import get_language
 from kit.translate.quality import chrf
@@ -23,10 +26,8 @@ SUMMARY_COLUMNS = ("pair", "segments", "chrf", "bleu", "protected_preservation",
 
 
 def default_dataset_dir() -> Path:
-    """The translation dataset in the repository: ``<repo>/datasets/translation``."""
-    import kit
-
-    return Path(kit.__file__).resolve().parents[1] / "datasets" / "translation"
+    """The translation dataset: ``datasets/translation`` in :func:`kit.paths.datasets_dir`."""
+    return paths.datasets_dir() / "translation"
 
 
 def load_segments(folder: str | Path | None = None) -> list[dict[str, Any]]:
@@ -87,10 +88,8 @@ def _score(row: dict, pair: str, glossary: Glossary, out: str, segments: Sequenc
     }
 
 
-def _progress_bar(total: int, desc: str):
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, desc=desc, unit="step")
+def _progress_callback(total: int, desc: str):
+    bar = progress_bar(total, desc, unit="step")
 
     def update(done: int, total: int) -> None:
         bar.n = done
@@ -101,7 +100,7 @@ def _progress_bar(total: int, desc: str):
     return update
 
 
-def evaluate(model: Any, *, pairs: Sequence[str] = PAIRS, sample_size: int | None = None,
+def evaluate(model: ChatModel, *, pairs: Sequence[str] = PAIRS, sample_size: int | None = None,
              dataset_dir: str | Path | None = None, glossary: bool = True, back_translate: bool = True,
              progress: bool = True, **kw: Any) -> EvalReport:
     """Translate the dataset's English segments into each language and score them against the references.
@@ -129,7 +128,7 @@ def evaluate(model: Any, *, pairs: Sequence[str] = PAIRS, sample_size: int | Non
         started = time.perf_counter()
         _, _, outputs, segments = translate_units(
             model, units, target=code, source="en", glossary=terms if glossary else None,
-            back_translate=back_translate, progress=_progress_bar(len(units) * (1 + back_translate), f"en->{code}")
+            back_translate=back_translate, progress=_progress_callback(len(units) * (1 + back_translate), f"en->{code}")
             if progress else None, **kw,
         )
         seconds = time.perf_counter() - started

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kit import privacy
+from kit.model import Model
 from kit.translate import prompting
 from kit.translate.glossary import load_glossary
 from kit.translate.languages import get_language
@@ -14,7 +15,8 @@ from kit.translate.protect import protect
 from kit.translate.translator import GlossaryLike
 
 
-def _run(model: Any, build: Callable[[str], list[dict]], segments: Sequence[str], max_tokens: int) -> dict[str, float]:
+def _run(model: Model, build: Callable[[str], list[dict]], segments: Sequence[str],
+         max_tokens: int) -> dict[str, float]:
     prompt_eval = prompt_tokens = 0.0
     started = time.perf_counter()
     for segment in segments:
@@ -32,7 +34,7 @@ def _run(model: Any, build: Callable[[str], list[dict]], segments: Sequence[str]
     }
 
 
-def measure_prefix_reuse(model: Any, segments: Sequence[str], *, target: str = "cy", source: str = "en",
+def measure_prefix_reuse(model: Model, segments: Sequence[str], *, target: str = "cy", source: str = "en",
                          glossary: GlossaryLike = None, max_tokens: int = 16) -> dict[str, Any]:
     """Time the same segments with the shared-prefix prompt and with the segment first (which defeats reuse).
 
@@ -51,7 +53,7 @@ def measure_prefix_reuse(model: Any, segments: Sequence[str], *, target: str = "
         shared = _run(model, lambda text: prompting.messages(text, src, tgt, terms), segments, max_tokens)
     return {
         "segments": len(segments), "source": src.code, "target": tgt.code, "max_tokens": max_tokens,
-        "backend": getattr(getattr(model, "info", None), "backend", "unknown"),
+        "backend": model.info.backend,
         "shared_prefix": shared, "segment_first": first,
         "prompt_eval_saving": round(1 - shared["prompt_eval_s"] / first["prompt_eval_s"], 3)
         if first["prompt_eval_s"] else None,

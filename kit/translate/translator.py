@@ -16,6 +16,7 @@ from typing import Any
 
 from kit import batch
 from kit.errors import InputError
+from kit.model import ChatModel
 from kit.translate import passes, prompting, quality
 from kit.translate.docx_io import docx_plain_text, read_docx, write_docx
 from kit.translate.errors import EmptyDocumentError, LanguageDetectionError, TranslationError, UnsupportedFormatError
@@ -44,13 +45,13 @@ def _resolve_source(source: str, units: Sequence[Unit]) -> Language:
     return get_language(code)
 
 
-def _segment_budget(model: Any, source: Language, target: Language, terms: Sequence[Term]) -> int:
+def _segment_budget(model: ChatModel, source: Language, target: Language, terms: Sequence[Term]) -> int:
     overhead = model.count_tokens(prompting.system_prompt(source, target, terms)) + 96
     room = (model.info.context_size - overhead) / (1 + ANSWER_MARGIN * target.token_factor / source.token_factor)
     return max(16, min(DEFAULT_SEGMENT_TOKENS, int(room)))
 
 
-def translate_units(model: Any, units: Sequence[Unit], *, target: str, source: str = "auto",
+def translate_units(model: ChatModel, units: Sequence[Unit], *, target: str, source: str = "auto",
                     glossary: GlossaryLike = None, progress: Progress | None = None, back_translate: bool = True,
                     max_segment_tokens: int | None = None, protected: Iterable[str] = (),
                     thresholds: quality.Thresholds | None = None, gen: Mapping[str, Any] | None = None,
@@ -117,7 +118,7 @@ def _escape_cells(layout_units: Sequence[Unit], translations: list[str]) -> list
             for unit, text in zip(layout_units, translations)]
 
 
-def translate(model: Any, text: str, *, target: str, source: str = "auto", glossary: GlossaryLike = None,
+def translate(model: ChatModel, text: str, *, target: str, source: str = "auto", glossary: GlossaryLike = None,
               format: str = "text", progress: Progress | None = None, back_translate: bool = True,
               max_segment_tokens: int | None = None, protected: Iterable[str] = (),
               thresholds: quality.Thresholds | None = None, gen: Mapping[str, Any] | None = None,
@@ -165,7 +166,7 @@ def translate(model: Any, text: str, *, target: str, source: str = "auto", gloss
     return Translation(src, tgt, format, layout.render(translations), segments, time.perf_counter() - started)
 
 
-def translate_bytes(model: Any, data: bytes, filename: str, *, target: str, source: str = "auto",
+def translate_bytes(model: ChatModel, data: bytes, filename: str, *, target: str, source: str = "auto",
                     glossary: GlossaryLike = None, progress: Progress | None = None, **kw: Any) -> Translation:
     """Translate an uploaded file's bytes; ``filename`` says the format (.txt, .md or .docx).
 
@@ -198,8 +199,9 @@ def translate_bytes(model: Any, data: bytes, filename: str, *, target: str, sour
     return dataclasses.replace(result, seconds=time.perf_counter() - started, docx_bytes=out)
 
 
-def translate_file(model: Any, path: str | Path, *, target: str, source: str = "auto", glossary: GlossaryLike = None,
-                   output: str | Path | None = None, progress: Progress | None = None, **kw: Any) -> Translation:
+def translate_file(model: ChatModel, path: str | Path, *, target: str, source: str = "auto",
+                   glossary: GlossaryLike = None, output: str | Path | None = None, progress: Progress | None = None,
+                   **kw: Any) -> Translation:
     """Translate a .txt, .md or .docx file; with ``output``, write the translation there in the same format."""
     path = Path(path)
     format_for(path)

@@ -1,5 +1,6 @@
-"""Widget panels for the demo apps in ``notebooks/apps``: each app notebook calls one of them.
+"""Shared pieces of every app: the panel skeleton (``app``), HTML helpers (``html``) and the job runner (``jobs``).
 
-Import the panel from its module (``from kit.widgets.translate import translate_app``); this package
-imports nothing itself, so ``import kit`` never loads ipywidgets.
+Each tool's app is ``<tool>/app.py`` (its panel) beside ``<tool>/view.py`` (its HTML), e.g.
+``from kit.translate.app import translate_app``; this package imports nothing itself, so ``import kit`` never
+loads ipywidgets.
 """

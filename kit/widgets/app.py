@@ -15,7 +15,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from kit import paths
 from kit.errors import KitError
+from kit.model import ChatModel
 from kit.widgets import html
 from kit.widgets.jobs import Job, describe_error
 
@@ -52,15 +54,16 @@ def uploaded(upload: widgets.FileUpload) -> tuple[str, bytes] | None:
 
 
 def resolve_folder(folder: str | Path) -> Path:
-    """``folder`` as given, or (for a relative path that is not there) relative to the repository root.
+    """``folder`` as given, or (for a relative ``datasets/...`` path that is not there) in the kit's datasets.
 
-    Voila runs an app in its own folder, so a path written relative to the repository is looked up there too.
+    Voila runs an app in its own folder, so a dataset path written relative to the repository is looked up in
+    :func:`kit.paths.datasets_dir` too.
     """
     path = Path(folder).expanduser()
-    if not path.is_absolute() and not path.exists():
-        from_root = Path(__file__).resolve().parents[2] / path
-        if from_root.exists():
-            return from_root
+    if not path.is_absolute() and not path.exists() and path.parts[:1] == ("datasets",):
+        from_datasets = paths.datasets_dir().joinpath(*path.parts[1:])
+        if from_datasets.exists():
+            return from_datasets
     return path
 
 
@@ -77,7 +80,7 @@ class JobApp(widgets.VBox):
     BUSY = "A job is already running; wait for it to finish."
     progress: widgets.IntProgress | None = None
 
-    def _init_job(self, model: Any = None, *, background: bool = True) -> None:
+    def _init_job(self, model: ChatModel | str | None = None, *, background: bool = True) -> None:
         """Keep the model (loaded, or a name/path loaded on first use) and make the job runner."""
         self._llm = None if model is None or isinstance(model, str) else model
         self._llm_name = model if isinstance(model, str) else None
@@ -107,7 +110,7 @@ class JobApp(widgets.VBox):
         """Wait for a running job to finish (True when it has)."""
         return self.job.wait(timeout)
 
-    def _load_model(self) -> Any:
+    def _load_model(self) -> ChatModel:
         if self._llm is None:
             import kit
 

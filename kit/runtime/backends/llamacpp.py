@@ -56,9 +56,9 @@ class LlamaCppBackend:
     def __init__(self, path: Path, *, n_ctx: int = 4096, n_threads: int | None = None,
                  n_gpu_layers: int | None = None, chunk: int | None = None, flash_attn: str | bool | None = None,
                  seed: int = 42):
+        self._lib = import_llama_cpp()  # first: a missing llama-cpp-python is named with the install hint
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        self._lib = import_llama_cpp()
         self.path = path
         self.n_threads = n_threads or default_threads()
         loaded = loading.load(path, n_ctx=n_ctx, n_threads=self.n_threads, n_gpu_layers=n_gpu_layers,

@@ -10,9 +10,10 @@ import ipywidgets as widgets
 
 from kit import privacy
 from kit.errors import InputError, KitError
-from kit.widgets import html, translate_view
-from kit.widgets.app import JobApp, start_app
-from kit.widgets.app import uploaded
+from kit.model import ChatModel
+from kit.translate import view
+from kit.widgets import html
+from kit.widgets.app import JobApp, start_app, uploaded
 
 ACCEPTED = (".txt", ".md", ".docx")
 
@@ -28,7 +29,7 @@ class TranslateApp(JobApp):
     ACTION = ("Translate", "Translating...")
     BUSY = "A translation is already running; wait for it to finish."
 
-    def __init__(self, model: Any = None, *, confidential: bool = False, default_target: str = "cy",
+    def __init__(self, model: ChatModel | str | None = None, *, confidential: bool = False, default_target: str = "cy",
                  background: bool = True):
         from kit import translate as translation
 
@@ -147,9 +148,9 @@ class TranslateApp(JobApp):
                 result = self._translation.translate(model, text, target=target, source=source, glossary=glossary,
                                                      format="text", progress=self._on_progress)
         self.result = result
-        self.summary.value = translate_view.summary_html(result, self.names)
-        self.table.value = translate_view.segments_html(result, self.names)
-        self.download.value = translate_view.download_html(result, upload[0] if upload else None)
+        self.summary.value = view.summary_html(result, self.names)
+        self.table.value = view.segments_html(result, self.names)
+        self.download.value = view.download_html(result, upload[0] if upload else None)
         seconds = time.monotonic() - started
         self.status.value = f"Done: {len(result.segments)} segments in {seconds:.0f} s."
 
@@ -171,7 +172,8 @@ class TranslateApp(JobApp):
         self.remove_file.layout.display = None
 
 
-def translate_app(model: Any = None, *, confidential: bool = False, default_target: str = "cy") -> widgets.Widget:
+def translate_app(model: ChatModel | str | None = None, *, confidential: bool = False,
+                  default_target: str = "cy") -> widgets.Widget:
     """The translation app for a notebook or a Voila page.
 
     Args:

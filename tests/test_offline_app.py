@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.widgets import offline_view
-from kit.widgets.offline import OfflineAssistantApp, offline_assistant_app
+from kit.offline import view as offline_view
+from kit.offline.app import OfflineAssistantApp, offline_assistant_app
 
 pytestmark = pytest.mark.model
 

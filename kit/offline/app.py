@@ -13,7 +13,9 @@ import ipywidgets as widgets
 
 from kit import paths
 from kit.errors import InputError, KitError, ServerError
-from kit.widgets import html, offline_view
+from kit.model import ChatModel
+from kit.offline import view
+from kit.widgets import html
 from kit.widgets.app import JobApp, resolve_folder, start_app
 from kit.widgets.jobs import describe_error
 
@@ -35,13 +37,13 @@ class OfflineAssistantApp(JobApp):
     ACTION = ("Ask", "Answering...")
     BUSY = "A question is being answered; wait for it to finish."
 
-    def __init__(self, primary_url: str | None = None, model: Any = None, corpus: str = DEFAULT_CORPUS, *,
-                 send_url: str | None = None, timeout_s: float = 120.0, failures: int = 2,
-                 probe_after_s: float = 15.0, background: bool = True):
+    def __init__(self, primary_url: str | None = None, model: ChatModel | str | None = None,
+                 corpus: str = DEFAULT_CORPUS, *, send_url: str | None = None, timeout_s: float = 120.0,
+                 failures: int = 2, probe_after_s: float = 15.0, background: bool = True):
         import kit
         from kit.runtime.fallback import fallback, health
         from kit.offline.cards import build_cards, load_cards, save_cards
-        from kit.outbox import Outbox
+        from kit.offline.outbox import Outbox
 
         self._init_job(background=background)  # the model goes to the fallback chain, not to _load_model
         self._health = health
@@ -91,7 +93,7 @@ class OfflineAssistantApp(JobApp):
         self.record_button.on_click(lambda _: self.record())
         self.send_button.on_click(lambda _: self.replay())
         super().__init__([
-            widgets.HTML(html.STYLE + offline_view.STYLE), self.banner,
+            widgets.HTML(html.STYLE + view.STYLE), self.banner,
             widgets.HTML(f"<b>Question</b> <span class=\"kit-score\">({len(self.store.documents) if self.store else 0}"
                          f" documents, {len(self.cards)} action cards)</span>"),
             self.question, widgets.HBox([self.ask_button, self.status]), self.message, self.result,
@@ -146,8 +148,8 @@ class OfflineAssistantApp(JobApp):
         self.status.value = "Answering..."
         answer = offline.answer(question, self.store, model=self.chain, cards=self.cards)
         self.answer = answer
-        self.banner.value = offline_view.banner_html(answer.tier, tuple(answer.skipped))
-        self.result.value = offline_view.answer_html(answer, self.store)
+        self.banner.value = view.banner_html(answer.tier, tuple(answer.skipped))
+        self.result.value = view.answer_html(answer, self.store)
         self.status.value = f"Answered by the {answer.tier} tier in {answer.latency_s:.1f} s."
         if answer.tier == "primary" and len(self.outbox):
             self.replay()
@@ -168,18 +170,19 @@ class OfflineAssistantApp(JobApp):
     # -- display ---------------------------------------------------------------------------------------------
     def _first_banner(self) -> str:
         if self.primary_url is None:
-            return offline_view.banner_html("local", ("No primary server URL was given.",))
+            return view.banner_html("local", ("No primary server URL was given.",))
         problem = self._health(self.primary_url)
         if problem is None:
-            return offline_view.banner_html("primary", note=f"{self.primary_url} is reachable.")
-        return offline_view.banner_html("local", (f"primary {self.primary_url}: {problem}",))
+            return view.banner_html("primary", note=f"{self.primary_url} is reachable.")
+        return view.banner_html("local", (f"primary {self.primary_url}: {problem}",))
 
     def _show_outbox(self) -> None:
         destination = self.send_url or f"the central log ({self.central_log.name}, a stand-in for this demo)"
-        self.outbox_view.value = offline_view.outbox_html(self.outbox.pending(), self.outbox.delivered(), destination)
+        self.outbox_view.value = view.outbox_html(self.outbox.pending(), self.outbox.delivered(), destination)
 
-def offline_assistant_app(primary_url: str | None = None, model: Any = None, corpus: str = DEFAULT_CORPUS,
-                          **options: Any) -> widgets.Widget:
+
+def offline_assistant_app(primary_url: str | None = None, model: ChatModel | str | None = None,
+                          corpus: str = DEFAULT_CORPUS, **options: Any) -> widgets.Widget:
     """The offline assistant for a notebook or a Voila page; a message (not a traceback) if it cannot start.
 
     Args:

@@ -15,10 +15,11 @@ import pytest
 
 from kit import privacy
 from kit.errors import KitError
+from kit.translate import view as translate_view
+from kit.translate.app import TranslateApp, translate_app
 from kit.translate.result import SegmentResult, Translation
-from kit.widgets import html, translate_view
+from kit.widgets import html
 from kit.widgets.jobs import Job
-from kit.widgets.translate import TranslateApp, translate_app
 
 NAMES = {"en": "English", "cy": "Welsh", "ur": "Urdu"}
 WAIT_S = 240
@@ -112,7 +113,7 @@ def test_a_segment_not_translated_says_so_instead_of_posing_as_a_translation():
 
 def test_progress_label_names_the_pass():
     from kit.translate.passes import Stage
-    from kit.widgets.translate import progress_label
+    from kit.translate.app import progress_label
 
     assert progress_label(3, 10) == "segment 3 of 10"
     assert progress_label(3, 10, Stage("translate", 3, 5, 1, 2)) == "Translating: segment 3 of 5 (pass 1 of 2)"
@@ -221,7 +222,7 @@ def test_a_corrupt_word_document_is_a_message_not_a_traceback(app):
 
 
 def test_translate_app_shows_why_it_cannot_start(monkeypatch):
-    import kit.widgets.translate as module
+    import kit.translate.app as module
 
     def broken(*args, **kwargs):
         raise KitError("Voila kernel has no lingua models.")

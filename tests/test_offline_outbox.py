@@ -1,4 +1,4 @@
-"""kit.outbox: durable entries, idempotency keys, in-order replay, kill -9 at random moments, full disks."""
+"""kit.offline.outbox: durable entries, idempotency keys, in-order replay, kill -9 at random moments, full disks."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT
 from kit.errors import InputError, KitError
 from kit.errors import OutboxError
-from kit.outbox import Entry, Outbox
+from kit.offline.outbox import Entry, Outbox
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -175,7 +175,7 @@ def test_replay_still_sends_saved_entries_while_the_disk_is_full(tmp_path):
 REFUSED_WRITES = """
     import json, os, resource, signal, sys
     from kit.errors import OutboxError
-    from kit.outbox import Outbox
+    from kit.offline.outbox import Outbox
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG
     box = Outbox(sys.argv[1])
     box.put("log", {"i": 0})
@@ -210,7 +210,7 @@ def test_writes_refused_by_the_operating_system_are_kept_and_retried(tmp_path):
 FULL_DISK = """
     import json, os, sys
     from kit.errors import OutboxError
-    from kit.outbox import Outbox
+    from kit.offline.outbox import Outbox
     folder = sys.argv[1]
     box = Outbox(os.path.join(folder, "o.db"))
     box.put("log", {"i": 0})
@@ -258,7 +258,7 @@ def test_a_really_full_file_system(tmp_path):
 
 WRITER = """
     import sys
-    from kit.outbox import Outbox
+    from kit.offline.outbox import Outbox
     box = Outbox(sys.argv[1])
     i = int(sys.argv[2])
     while True:
@@ -301,7 +301,7 @@ def test_kill_9_while_writing_loses_no_acknowledged_entry(tmp_path):
 
 REPLAYER = """
     import os, sys, time
-    from kit.outbox import Outbox
+    from kit.offline.outbox import Outbox
     box = Outbox(sys.argv[1])
     receiver = os.open(sys.argv[2], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     def send(entry):
