@@ -7,6 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from kit import store
+
 
 def _env_path(name: str) -> Path | None:
     value = os.environ.get(name, "").strip()
@@ -19,8 +21,7 @@ def user_dir() -> Path:
     if path is None:
         base = _env_path("XDG_DATA_HOME") or Path.home() / ".local" / "share"
         path = base / "fellowship-kit"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return store.private_dir(path)  # the run log, cache and outbox live here: a new folder is owner-only (0700)
 
 
 def models_dir() -> Path:

@@ -54,17 +54,6 @@ def _active_redactor() -> Redactor | None:
     return scrub if enabled() else None
 
 
-def _redact_value(value: Any, redactor: Redactor) -> Any:
-    """Apply ``redactor`` to every string inside messages (before JSON encoding, so escapes don't hide names)."""
-    if isinstance(value, str):
-        return redactor(value)
-    if isinstance(value, list):
-        return [_redact_value(item, redactor) for item in value]
-    if isinstance(value, dict):
-        return {key: _redact_value(item, redactor) for key, item in value.items()}
-    return value
-
-
 def enabled_by_env() -> bool:
     """False when ``KIT_LOG`` is ``off`` / ``0`` / ``false``."""
     return os.environ.get("KIT_LOG", "on").strip().lower() not in ("off", "0", "false", "no")
@@ -99,8 +88,10 @@ class RunLog:
 
     def write(self, record: CallRecord) -> None:
         """Write one call, personal data redacted; in confidential mode the prompt and response are never stored."""
+        from kit.redaction import scrub_strings
+
         redactor = None if record.confidential else _active_redactor()
-        raw_prompt = _redact_value(record.prompt, redactor) if redactor else record.prompt
+        raw_prompt = scrub_strings(record.prompt, redactor) if redactor else record.prompt
         prompt = None if record.confidential else json.dumps(raw_prompt, ensure_ascii=False)
         response = None if record.confidential else record.response
         error = record.error

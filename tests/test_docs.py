@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -177,4 +178,70 @@ def test_unwritable_index_folder_still_gives_a_working_store(folder, tmp_path):
     blocker.write_text("x")
     store = ingest(folder, index_dir=blocker / "index")
     assert store.notes and "could not be saved" in store.notes[0]
+    assert store.search("generator")[0].section.document == "power.docx"
+
+
+# links: only regular files inside the folder are read
+
+
+SECRET = "zebrafinch-7731 root:x:0:0 bash"
+
+
+def test_a_link_to_a_file_outside_is_skipped_reported_and_never_indexed(folder, tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text(f"# Private\n\n{SECRET}\n")
+    (folder / "passwords.txt").symlink_to(outside)
+    store = ingest(folder)
+    reason = {f.path: f.reason for f in store.report}["passwords.txt"]
+    assert "link to a file outside this folder" in reason and "not read" in reason
+    assert str(outside) not in reason  # the report does not name where the link points
+    assert store.search("zebrafinch-7731") == []
+    assert "passwords.txt" not in store.documents
+    saved = b"".join(p.read_bytes() for p in (folder / ".kit-index").rglob("*") if p.is_file())
+    assert b"zebrafinch" not in saved
+
+
+def test_a_link_inside_the_folder_is_skipped_and_its_target_read_once(folder, tmp_path):
+    (folder / "ward-copy.md").symlink_to(folder / "ward.md")
+    store = ingest(folder, index_dir=tmp_path / "index")
+    reason = {f.path: f.reason for f in store.report}["ward-copy.md"]
+    assert "link to ward.md in this folder" in reason and "read under its own name" in reason
+    assert "ward-copy.md" not in store.documents and "ward.md" in store.documents
+
+
+def test_a_linked_folder_is_not_entered_and_is_reported(folder, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.md").write_text(f"# Notes\n\n{SECRET}\n")
+    (folder / "shared").symlink_to(elsewhere, target_is_directory=True)
+    store = ingest(folder, index_dir=tmp_path / "index")
+    reason = {f.path: f.reason for f in store.report}["shared"]
+    assert "link to a folder" in reason and "not followed" in reason
+    assert store.search("zebrafinch-7731") == [] and not any(d.startswith("shared") for d in store.documents)
+
+
+def test_a_pipe_is_reported_and_never_opened(folder, tmp_path):
+    os.mkfifo(folder / "pipe.md")  # opening a pipe to read would wait for a writer forever
+    store = ingest(folder, index_dir=tmp_path / "index")
+    assert "not a regular file" in {f.path: f.reason for f in store.report}["pipe.md"]
+
+
+def test_a_file_swapped_for_a_link_after_listing_is_refused(folder, tmp_path):
+    from kit.docs import store as docstore
+
+    outside = tmp_path / "secret.txt"
+    outside.write_text(SECRET)
+    target = folder / "late.md"
+    target.symlink_to(outside)  # as if swapped in between listing and reading
+    entry = docstore._read(target, "late.md", 1, 1, folder.resolve())
+    assert entry.error.startswith("cannot be read") and not entry.sections
+
+
+def test_an_index_folder_that_is_a_link_is_neither_read_nor_written(folder, tmp_path):
+    elsewhere = tmp_path / "someone-elses-index"
+    elsewhere.mkdir()
+    (folder / ".kit-index").symlink_to(elsewhere, target_is_directory=True)
+    store = ingest(folder)
+    assert any("is a link" in note for note in store.notes)
+    assert list(elsewhere.iterdir()) == []
     assert store.search("generator")[0].section.document == "power.docx"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -62,3 +66,21 @@ def test_add_refuses_a_non_gguf_file(tmp_path):
     with pytest.raises(NotGGUFError):
         models.add(bad)
     assert models.added_models() == {}
+
+
+def test_pull_without_network_says_how_to_add_the_file_under_its_catalog_name():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    closed = sock.getsockname()[1]
+    sock.close()
+    kit = [sys.executable, "-m", "kit.cli", "models"]
+    pulled = subprocess.run([*kit, "pull", "llama-3.2-1b-instruct", "--quiet", "--endpoint",
+                             f"http://127.0.0.1:{closed}"], capture_output=True, timeout=120, env=os.environ)
+    err = pulled.stderr.decode()
+    assert pulled.returncode != 0 and "Traceback" not in err
+    assert "kit models add PATH --name llama-3.2-1b-instruct" in err
+    # Following the hint (with a file fetched another way; the embedded one stands in): it loads by that name.
+    added = subprocess.run([*kit, "add", str(models.embedded_model_path()), "--name", "llama-3.2-1b-instruct"],
+                           capture_output=True, timeout=120, env=os.environ)
+    assert added.returncode == 0, added.stderr.decode()
+    assert models.resolve("llama-3.2-1b-instruct").path == models.embedded_model_path().resolve()

@@ -93,6 +93,36 @@ def test_a_file_that_is_not_an_outbox_is_refused(tmp_path):
     assert bad.read_bytes().startswith(b"this is a text file")  # nothing overwritten
 
 
+# ------------------------------------------------------------------ privacy
+
+
+def test_delivered_entries_are_redacted_and_pending_ones_kept_as_put(tmp_path):
+    note = {"text": "Mrs Okafor (NHS 943 476 5919) fell on ward 7", "ward": 7}
+    box = Outbox(tmp_path / "o.db")
+    first = box.put("incident-log", note, key="inc-1")
+    box.put("incident-log", {"text": "Call Dr Shah on 07700 900123"}, key="inc-2")
+    assert box.pending()[0].payload == note  # what the receiver needs, until it has it
+    sent: list[Entry] = []
+    assert box.replay(sent.append) == 2
+    assert sent[0].payload == note  # the receiver got the note as written
+    kept = box.delivered()[0].payload
+    assert "943 476 5919" not in kept["text"] and "[NHS_NUMBER" in kept["text"] and kept["ward"] == 7
+    raw = sqlite3.connect(tmp_path / "o.db").execute("SELECT payload FROM entries").fetchall()
+    assert not any("943 476 5919" in row[0] or "07700 900123" in row[0] for row in raw)
+    again = box.put("incident-log", note, key="inc-1")  # the same key and note: still one entry, not an error
+    assert again.id == first.id and len(box.delivered()) == 2
+
+
+def test_redaction_of_delivered_entries_can_be_turned_off(tmp_path, monkeypatch):
+    note = {"text": "NHS 943 476 5919"}
+    box = Outbox(tmp_path / "o.db", redact_delivered=False)
+    box.put("incident-log", note)
+    box.replay(lambda entry: None)
+    assert box.delivered()[0].payload == note
+    monkeypatch.setenv("KIT_REDACT", "off")
+    assert Outbox(tmp_path / "o2.db").redact_delivered is False
+
+
 # ------------------------------------------------------------------ replay
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kit.errors import ConfigError, DownloadError, ModelNotFoundError, UnknownModelError
-from kit.runtime import catalog, models, pull
+from kit.runtime import catalog, download, models, pull
 from kit.runtime.catalog import CatalogEntry
 
 DATA = b"GGUF" + bytes(range(256)) * 1200  # ~300 KB: several reads, well under a second
@@ -71,6 +71,7 @@ class _Server:
         self.bytes_sent = 0
         self.ignore_range = False
         self.drop_after: int | None = None  # send only this many body bytes, then hang up
+        self.send_length = True  # False: no Content-Length, the body ends when the connection closes
         self.status_for: dict[str, int] = {}
         self.redirects: dict[str, str] = {}
 
@@ -114,7 +115,8 @@ def server():
             else:
                 body = data
                 self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
+            if state.send_length:
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if state.drop_after is not None:
                 body = body[: state.drop_after]
@@ -201,6 +203,46 @@ def test_dropped_connection_keeps_the_part_and_the_next_pull_resumes(server, use
     assert server.requests[-1].range == "bytes=50000-"
 
 
+# a mirror that serves the wrong file: refused at once, nothing kept, the same answer every time
+
+WRONG = DATA[: len(DATA) - 4321]  # a different, complete file (what a mirror of another build serves)
+
+
+def _assert_wrong_file(message: str, size: int) -> None:
+    assert "serves the wrong file" in message and "Nothing was kept" in message
+    assert f"{size:,} bytes" in message and f"{len(DATA):,} bytes" in message  # both sizes named
+    assert "resume" not in message and "kit models add PATH --name test-model" in message
+
+
+def test_a_mirror_serving_a_complete_file_of_another_size_is_refused_and_nothing_kept(server, use_catalog):
+    server.files = {FILE_PATH: WRONG}
+    for _ in range(2):  # running again gives the same answer, not another download to "resume"
+        with pytest.raises(DownloadError) as info:
+            pull.pull("test-model", endpoint=server.url, progress=False)
+        _assert_wrong_file(str(info.value), len(WRONG))
+        assert list(_models().iterdir()) == []
+    assert [r.range for r in server.requests] == [None, None]
+
+
+@pytest.mark.parametrize("data", [WRONG, DATA + b"extra bytes"], ids=["shorter", "longer"])
+def test_a_wrong_file_sent_without_a_length_is_refused_when_it_ends(server, use_catalog, data):
+    server.files, server.send_length = {FILE_PATH: data}, False  # the body ends when the server hangs up
+    with pytest.raises(DownloadError) as info:
+        pull.pull("test-model", endpoint=server.url, progress=False)
+    _assert_wrong_file(str(info.value), len(data) if data is WRONG else len(DATA) + len(b"extra bytes"))
+    assert list(_models().iterdir()) == []
+
+
+def test_a_server_ignoring_range_with_a_file_of_another_size_keeps_nothing(server, use_catalog):
+    server.files, server.ignore_range = {FILE_PATH: WRONG}, True
+    (_models() / f"{FILENAME}.part").write_bytes(DATA[:100_000])  # a genuine part from an earlier pull
+    with pytest.raises(DownloadError) as info:
+        pull.pull("test-model", endpoint=server.url, progress=False)
+    _assert_wrong_file(str(info.value), len(WRONG))
+    assert server.requests[0].range == "bytes=100000-"
+    assert list(_models().iterdir()) == []
+
+
 def test_checksum_mismatch_removes_the_download(server, use_catalog):
     wrong = "0" * 64
     use_catalog(_entry(sha256=wrong))
@@ -234,7 +276,7 @@ def test_unreachable_endpoint_fails_fast_and_says_how_to_fix_it(use_catalog):
     assert time.monotonic() - started < 5
     message = str(info.value)
     assert "127.0.0.1" in message
-    assert "KIT_HF_ENDPOINT" in message and "kit models add PATH" in message
+    assert "KIT_HF_ENDPOINT" in message and "kit models add PATH --name test-model" in message
 
 
 def test_404_names_the_url(server, use_catalog):
@@ -277,7 +319,7 @@ def test_dest_dir_overrides_the_models_folder(server, use_catalog, tmp_path):
 
 
 def test_not_enough_disk_space_is_reported_before_downloading(server, use_catalog, monkeypatch):
-    monkeypatch.setattr(pull.shutil, "disk_usage", lambda _: namedtuple("U", "total used free")(1, 1, 10))
+    monkeypatch.setattr(download.shutil, "disk_usage", lambda _: namedtuple("U", "total used free")(1, 1, 10))
     with pytest.raises(DownloadError, match="disk space"):
         pull.pull("test-model", endpoint=server.url, progress=False)
     assert server.requests == []

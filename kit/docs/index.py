@@ -1,4 +1,7 @@
-"""The persisted index beside a folder: per-file fingerprints and sections, and the bm25s matrix."""
+"""The persisted index beside a folder: per-file fingerprints and sections, and the bm25s matrix.
+
+The index copies the documents' text, so its folder is created 0700 and every file in it is 0600.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kit import paths, store
 from kit.docs.formats import READER_VERSION
 from kit.docs.sections import Section
 from kit.docs.tokens import TOKENIZER_VERSION, tokens
@@ -77,20 +81,17 @@ def _versions() -> dict[str, int]:
     return {"format": FORMAT, "tokenizer": TOKENIZER_VERSION, "readers": READER_VERSION}
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def save(folder: Path, entries: dict[str, FileEntry], retriever: Any) -> None:
     """Write the sections, the bm25s files and, last, a manifest holding every file's checksum."""
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_atomic(folder / SECTIONS, json.dumps({n: e.as_json() for n, e in sorted(entries.items())},
+    if folder.is_symlink():  # a planted link would send the documents' text (and an rmtree) elsewhere
+        raise OSError(f"{folder.name} is a link; the index is only written into a real folder")
+    store.private_dir(folder)
+    paths.write_atomic(folder / SECTIONS, json.dumps({n: e.as_json() for n, e in sorted(entries.items())},
                                                  ensure_ascii=False))
-    staging = Path(tempfile.mkdtemp(dir=folder, prefix=".bm25-"))
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=".bm25-"))  # 0700, so its files are private from the start
     retriever.save(str(staging), show_progress=False)
+    for part in staging.iterdir():  # bm25s writes with the umask's mode; its vocabulary holds the documents' words
+        os.chmod(part, store.FILE_MODE)
     target = folder / BM25_DIR
     if target.exists():
         shutil.rmtree(target)
@@ -99,7 +100,7 @@ def save(folder: Path, entries: dict[str, FileEntry], retriever: Any) -> None:
                  for p in [folder / SECTIONS, *sorted(target.iterdir())]}
     manifest = {"versions": _versions(), "checksums": checksums,
                 "sections": sum(len(e.sections) for e in entries.values())}
-    _write_atomic(folder / MANIFEST, json.dumps(manifest, indent=1))
+    paths.write_atomic(folder / MANIFEST, json.dumps(manifest, indent=1))
 
 
 def exists(folder: Path) -> bool:

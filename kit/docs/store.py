@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -69,18 +71,67 @@ class DocStore:
         return [Hit(self.sections[i], float(scores[i])) for i in best if scores[i] > 0]
 
 
-def _files(folder: Path, skip: Path) -> list[Path]:
-    found = []
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and Path(root, d) != skip)
-        found.extend(Path(root, n) for n in sorted(names) if not n.startswith(".") and not n.startswith("~$"))
+def _files(folder: Path, skip: Path) -> list[tuple[Path, str]]:
+    """Every file under ``folder`` in walk order, each with why it is skipped ("" for a regular file to read).
+
+    Hidden files and folders, Office lock files and the index folder are left out. Links are never followed:
+    a link to a file is skipped (whether its target is outside or inside the folder, where the target is read
+    under its own name), a link to a folder is not entered; both are reported, as are pipes and devices.
+    """
+    root = folder.resolve()
+    found: list[tuple[Path, str]] = []
+    for here, dirs, names in os.walk(folder):  # os.walk lists a linked folder but never enters it
+        kept = []
+        for name in sorted(d for d in dirs if not d.startswith(".") and Path(here, d) != skip):
+            if Path(here, name).is_symlink():
+                found.append((Path(here, name), "is a link to a folder; links are not followed, so nothing in it "
+                                                "was read. Copy the folder in if its documents belong here."))
+            else:
+                kept.append(name)
+        dirs[:] = kept
+        found.extend((Path(here, n), _not_regular(Path(here, n), root))
+                     for n in sorted(names) if not n.startswith(".") and not n.startswith("~$"))
     return found
 
 
-def _read(path: Path, name: str, size: int, mtime_ns: int) -> FileEntry:
+def _not_regular(path: Path, root: Path) -> str:
+    """Why ``path`` is not read ("" for a regular file): a link (to where, in words) or a special file."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return ""  # gone or unreadable: _read says which
+    if stat.S_ISLNK(mode):
+        target = Path(os.path.realpath(path))
+        if not target.exists():
+            return "cannot be read: it is a broken link (links are not followed)."
+        if target.is_relative_to(root):
+            return (f"is a link to {target.relative_to(root).as_posix()} in this folder; links are not followed "
+                    "(the file it points to is read under its own name).")
+        return ("is a link to a file outside this folder; links are not followed, so it was not read. "
+                "Copy the file into the folder if it belongs in the guidance.")
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a pipe, socket or device); only regular files are read."
+    return ""
+
+
+def _read_inside(path: Path, root: Path) -> bytes:
+    """The bytes of the regular file ``path``, refusing (OSError) a link or a file that resolves outside ``root``.
+
+    Checked on the opened file, so a file swapped for a link after the folder was listed is refused too.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        opened = Path(f"/proc/self/fd/{fd}")
+        real = Path(os.readlink(opened)) if opened.is_symlink() else Path(os.path.realpath(path))
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or not real.is_relative_to(root):
+            raise OSError(errno.EPERM, "it is a link or not a regular file inside the folder")
+        return handle.read()
+
+
+def _read(path: Path, name: str, size: int, mtime_ns: int, root: Path) -> FileEntry:
     """Read and section one file; whatever goes wrong becomes the entry's error, never an exception."""
     try:
-        data = path.read_bytes()
+        data = _read_inside(path, root)
     except OSError as exc:
         return FileEntry(size, mtime_ns, "", error=f"cannot be read ({exc.strerror or type(exc).__name__}); "
                                                      "check that it exists and that you may read it.")
@@ -114,6 +165,11 @@ def ingest(folder: str | Path, *, index_dir: str | Path | None = None) -> DocSto
     are unchanged are not read again. Unreadable, empty, binary and unsupported files are listed in
     ``store.report`` and skipped; a corrupt index is rebuilt and said so in ``store.notes``.
 
+    Only regular files inside the folder are read. Links are never followed: each link to a file (pointing
+    outside the folder or inside it) and each link to a folder (not entered) is listed in ``store.report``,
+    so a link in a shared folder cannot bring another file's text into the search or its index. An index
+    folder that is itself a link is neither read nor written (said in ``store.notes``).
+
     Raises:
         InputError: the folder is missing, or holds no document with any text.
     """
@@ -123,25 +179,32 @@ def ingest(folder: str | Path, *, index_dir: str | Path | None = None) -> DocSto
                          ". Pass the folder that holds your .md, .txt, .docx or .pdf guidance.")
     where = Path(index_dir).expanduser() if index_dir is not None else folder / INDEX_DIR
     notes: list[str] = []
-    cached, retriever = _load(where, notes)
+    linked = where.is_symlink()
+    if linked:
+        notes.append(f"The index folder {where} is a link, so it was neither read nor written (links are not "
+                     "followed); the search works for this session only. Remove the link, or pass index_dir=.")
+    cached, retriever = ({}, None) if linked else _load(where, notes)
     entries: dict[str, FileEntry] = {}
     report: list[SkippedFile] = []
     reread: list[str] = []
-    for path in _files(folder, where):
+    for path, why_not in _files(folder, where):
         name = path.relative_to(folder).as_posix()
+        if why_not:
+            report.append(SkippedFile(name, why_not))
+            continue
         if path.suffix.lower() not in SUFFIXES:
             report.append(SkippedFile(name, f"unsupported file type; use {', '.join(SUFFIXES)}."))
             continue
         try:
-            stat = path.stat()
-            size, mtime = stat.st_size, stat.st_mtime_ns
+            info = path.lstat()
+            size, mtime = info.st_size, info.st_mtime_ns
         except OSError:
             size, mtime = -1, -1
         old = cached.get(name)
         if old is not None and old.sha256 and (old.size, old.mtime_ns) == (size, mtime):
             entry = old
         else:
-            entry = _read(path, name, size, mtime)
+            entry = _read(path, name, size, mtime, folder.resolve())
             if old is not None and entry.sha256 and entry.sha256 == old.sha256:
                 entry.sections, entry.note, entry.error = old.sections, old.note, old.error
             else:
@@ -161,7 +224,8 @@ def ingest(folder: str | Path, *, index_dir: str | Path | None = None) -> DocSto
     if retriever is None or changed:
         retriever = index.build_bm25(sections)
         try:
-            index.save(where, entries, retriever)
+            if not linked:
+                index.save(where, entries, retriever)
         except OSError as exc:
             notes.append(f"The search index could not be saved in {where} ({exc.strerror or exc}); it works for "
                          "this session only. Pass index_dir= a folder you may write to.")

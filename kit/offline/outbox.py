@@ -9,6 +9,11 @@ Delivery boundary (said plainly): `replay` marks an entry delivered only after `
 process dies after the receiver has taken an entry but before the mark is committed, that entry is sent
 again on the next replay, with the same key. Delivery is therefore at-least-once; it is exactly-once
 only when the receiver honours the key (ignores a key it has already applied).
+
+Privacy: the file (and SQLite's ``-wal``/``-shm`` beside it) is created 0600, a new folder 0700. A pending
+entry is kept as it was put, because it is the record the receiver needs (an incident note must name whom it
+is about); once delivered, its payload's text is redacted in place (``kit.redaction.scrub``), as the run log
+stores it, unless ``redact_delivered=False`` or ``KIT_REDACT=off``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from kit import store
 from kit.errors import InputError, OutboxError
 
 try:  # POSIX advisory locks: one replayer per outbox across processes, released when a process dies
@@ -70,7 +76,7 @@ def _exclusive(lock_path: str) -> Iterator[bool]:
     if fcntl is None:
         yield True
         return
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, store.FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         got = True
@@ -99,15 +105,21 @@ def _why(exc: sqlite3.Error) -> str:
 class Outbox:
     """A SQLite outbox at `path`: put entries while offline, replay them in order when back online."""
 
-    def __init__(self, path: str | Path, *, timeout_s: float = 10.0):
-        """Open (or create) the outbox file; raises OutboxError if it cannot be opened as an outbox."""
+    def __init__(self, path: str | Path, *, timeout_s: float = 10.0, redact_delivered: bool | None = None):
+        """Open (or create, 0600) the outbox file; raises OutboxError if it cannot be opened as an outbox.
+
+        ``redact_delivered``: redact the text of entries once delivered (default: on unless ``KIT_REDACT=off``).
+        """
+        from kit import redaction
+
         self.path = Path(path)
+        self.redact_delivered = redaction.enabled() if redact_delivered is None else bool(redact_delivered)
         self._lock = threading.RLock()
         self._replaying = threading.Lock()
         self._unsaved: list[Entry] = []
         self.last_error: str | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            store.private_file(self.path)  # before SQLite, so neither it nor its -wal/-shm is ever readable by others
             # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE below.
             self._db = sqlite3.connect(
                 self.path, timeout=timeout_s, isolation_level=None, check_same_thread=False
@@ -195,7 +207,7 @@ class Outbox:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
-        if row is not None and (row[0] != entry.kind or json.loads(row[1]) != entry.payload):
+        if row is not None and (row[0] != entry.kind or json.loads(row[1]) not in (entry.payload, self._kept(entry))):
             self._unsaved.remove(entry)
             raise InputError(
                 f"The idempotency key {entry.key!r} is already used by an outbox entry with different "
@@ -284,7 +296,8 @@ class Outbox:
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute("UPDATE entries SET delivered = ? WHERE id = ?", (_now(), entry.id))
+                self._db.execute("UPDATE entries SET delivered = ?, payload = ? WHERE id = ?",
+                                 (_now(), json.dumps(self._kept(entry), ensure_ascii=False), entry.id))
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 if self._db.in_transaction:
@@ -295,6 +308,12 @@ class Outbox:
                     f"{self.path}: {self.last_error}. It will be sent again with the same key on the next "
                     "replay; a receiver that ignores keys it has seen keeps it exactly-once."
                 ) from exc
+
+    def _kept(self, entry: Entry) -> dict:
+        """The payload kept once delivered: redacted (personal data as placeholders) unless that was turned off."""
+        from kit.redaction import scrub_strings
+
+        return scrub_strings(entry.payload) if self.redact_delivered else entry.payload
 
     def close(self) -> None:
         """Close the database; entries still in memory (unsaved) are lost, so flush first."""

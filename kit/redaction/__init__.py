@@ -15,7 +15,9 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from kit.redaction.names import find_names
 from kit.redaction.rules import Found, find_structured
@@ -133,6 +135,20 @@ def redact(text: str, session: Session | None = None) -> Redacted:
 def scrub(text: str) -> str:
     """One-way redaction for anything written to disk (the run log): placeholders, no mapping kept."""
     return Session().redact(text).text
+
+
+def scrub_strings(value: Any, redactor: Callable[[str], str] = scrub) -> Any:
+    """``value`` (str, list, dict: JSON-like) with ``redactor`` applied to every string in it (keys kept).
+
+    Applied before JSON encoding, so escapes never hide a name from the rules.
+    """
+    if isinstance(value, str):
+        return redactor(value)
+    if isinstance(value, list):
+        return [scrub_strings(item, redactor) for item in value]
+    if isinstance(value, dict):
+        return {key: scrub_strings(item, redactor) for key, item in value.items()}
+    return value
 
 
 def contains_personal_data(text: str) -> bool:

@@ -1,27 +1,22 @@
-"""Download catalog models into the models folder (resuming), and check model files against their SHA-256."""
+"""Download catalog models into the models folder, and check model files against their SHA-256.
+
+The transfer itself (resume, wrong-file checks, the server's errors) is ``kit.runtime.download``.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import http.client
 import os
-import shutil
-import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from kit import hashing, paths
-from kit.errors import ConfigError, DownloadError, KitError, ModelNotFoundError, UnknownModelError
-from kit.runtime import catalog
+from kit.errors import ConfigError, DownloadError, ModelNotFoundError, UnknownModelError
+from kit.runtime import catalog, download
 from kit.runtime.catalog import CatalogEntry
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
-_CHUNK = 1 << 20
-_USER_AGENT = "fellowship-kit (urllib)"
 
 
 @dataclass(frozen=True)
@@ -72,8 +67,9 @@ def pull(
 
     Raises:
         UnknownModelError: ``name`` is not in the catalog.
-        DownloadError: The server could not be reached, refused the file, or sent a file whose
-            size or SHA-256 differs from the catalog's.
+        DownloadError: The server could not be reached, refused the file, cut the transfer short (the
+            part is kept; run again to resume), or serves a file whose size or SHA-256 differs from the
+            catalog's (nothing is kept).
     """
     entry = catalog.get_entry(name)
     if entry.name == catalog.EMBEDDED:
@@ -92,7 +88,7 @@ def pull(
     if part.exists() and part.stat().st_size >= entry.size_bytes:
         actual = hashing.sha256_file(part)
     else:
-        actual = _download(entry, url, part, progress=progress, timeout=timeout)
+        actual = download.fetch(entry, url, part, progress=progress, timeout=timeout)
     size = part.stat().st_size
     if size != entry.size_bytes or actual != entry.sha256:
         part.unlink(missing_ok=True)
@@ -189,134 +185,4 @@ def _check_existing(entry: CatalogEntry, target: Path) -> None:
         f"{target} already exists but does not match the catalog (expected SHA-256 {entry.sha256}, "
         f"{entry.size_bytes:,} bytes; found {found}). It may be an interrupted copy or a different "
         f"build of the model. Delete it and run `kit models pull {entry.name}` again."
-    )
-
-
-def _download(entry: CatalogEntry, url: str, part: Path, *, progress: bool, timeout: float) -> str:
-    """Fetch ``url`` into ``part``, continuing from the bytes already there; return the file's SHA-256."""
-    start = part.stat().st_size if part.exists() else 0
-    free = shutil.disk_usage(part.parent).free
-    if free < entry.size_bytes - start:
-        raise DownloadError(
-            f"{entry.name} needs {(entry.size_bytes - start) / 1e9:.1f} GB more disk space in {part.parent}, "
-            f"but only {free / 1e9:.1f} GB is free. Free some space, or set KIT_MODELS_DIR to a bigger disk."
-        )
-    response = _open(url, start, timeout)
-    if response is None:  # 416: the server says the partial file is already whole
-        return hashing.sha256_file(part)
-    digest = hashlib.sha256()
-    with response:
-        if start and response.status == 200:
-            start = 0  # the server ignored Range and sends the whole file
-        elif start and not response.headers.get("Content-Range", "").startswith(f"bytes {start}-"):
-            part.unlink(missing_ok=True)
-            raise DownloadError(
-                f"{urlsplit(url).hostname} answered a resume request for {url} with the wrong range "
-                f"({response.headers.get('Content-Range')!r}). The partial download was removed; "
-                f"run `kit models pull {entry.name}` again."
-            )
-        elif start:
-            # Hash the bytes already on disk so the new ones can be hashed as they arrive.
-            with part.open("rb") as handle:
-                while chunk := handle.read(_CHUNK):
-                    digest.update(chunk)
-        try:
-            with part.open("ab" if start else "wb") as handle, _bar(entry, start, progress) as bar:
-                while chunk := _read(response, url, part, entry.name):
-                    handle.write(chunk)
-                    digest.update(chunk)
-                    bar.update(len(chunk))
-        except OSError as exc:
-            raise DownloadError(
-                f"Could not write {part} ({exc.strerror or exc}). Check the disk has "
-                f"{entry.size_bytes / 1e9:.1f} GB free, or set KIT_MODELS_DIR to another folder."
-            ) from None
-    received = part.stat().st_size
-    if received < entry.size_bytes:
-        raise DownloadError(
-            f"The download of {url} stopped after {received:,} of {entry.size_bytes:,} bytes. "
-            f"The part already fetched is kept in {part}; run `kit models pull {entry.name}` again to resume."
-        )
-    return digest.hexdigest()
-
-
-def _open(url: str, start: int, timeout: float) -> http.client.HTTPResponse | None:
-    headers = {"User-Agent": _USER_AGENT}
-    if start:
-        headers["Range"] = f"bytes={start}-"
-    try:
-        return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if exc.code == 416 and start:
-            return None
-        raise DownloadError(_http_message(url, exc.code, exc.reason)) from None
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        host = urlsplit(url).hostname
-        raise DownloadError(
-            f"Could not reach {host} to download {url} ({reason}). Check your internet connection, "
-            "set KIT_HF_ENDPOINT to a mirror that serves the same files, or download the file another "
-            "way, copy it in and run `kit models add PATH`."
-        ) from None
-
-
-def _read(response: http.client.HTTPResponse, url: str, part: Path, name: str) -> bytes:
-    try:
-        return response.read(_CHUNK)
-    except (OSError, http.client.HTTPException) as exc:
-        raise DownloadError(
-            f"The connection to {urlsplit(url).hostname} dropped while downloading {url} ({exc}). "
-            f"The part already fetched is kept in {part}; run `kit models pull {name}` again to resume."
-        ) from None
-
-
-def _http_message(url: str, code: int, reason: str) -> str:
-    parts = urlsplit(url)
-    page = f"{parts.scheme}://{parts.netloc}/" + "/".join(parts.path.strip("/").split("/")[:2])
-    if code in (401, 403):
-        return (
-            f"{parts.hostname} refused the download of {url} (HTTP {code} {reason}). The repository is "
-            f"gated, private or gone. Gated Llama repositories need you to log in and accept Meta's licence "
-            f"at {page}; this kit sends no login token, so then download the file in your browser, copy it "
-            "in and run `kit models add PATH`, or set KIT_HF_ENDPOINT to a mirror that serves it."
-        )
-    if code == 404:
-        return (
-            f"No file at {url} (HTTP 404). The server or mirror does not hold it, or it was renamed "
-            f"upstream; check {page}, set KIT_HF_ENDPOINT to another mirror, or download the file "
-            "yourself and run `kit models add PATH`."
-        )
-    return (
-        f"{parts.hostname} answered HTTP {code} {reason} for {url}. Try again later, or set "
-        "KIT_HF_ENDPOINT to a mirror."
-    )
-
-
-class _NoBar:
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        return None
-
-
-def _bar(entry: CatalogEntry, start: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        raise KitError("The download progress bar needs tqdm: `pip install tqdm`, or pass progress=False.") from None
-    return tqdm(
-        total=entry.size_bytes,
-        initial=start,
-        unit="B",
-        unit_scale=True,
-        unit_divisor=1024,
-        desc=entry.filename,
-        file=sys.stderr,
     )

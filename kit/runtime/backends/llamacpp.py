@@ -10,14 +10,14 @@ import ctypes
 import json
 import threading
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kit.errors import KitError, SchemaError
+from kit.errors import KitError
 from kit.runtime.backends import loading
 from kit.runtime.backends.base import Completion, Piece, Settings
 from kit.runtime.backends.decode import Decoder
+from kit.runtime.backends.grammar import compile_quietly, schema_grammar
 from kit.runtime.backends.loading import default_threads, gpu_offload_supported, import_llama_cpp, system_info
 from kit.runtime.backends.sampling import Sampler
 from kit.runtime.backends.stops import StopText
@@ -29,24 +29,6 @@ _CHATML = (
     "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + "
     "'<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
-
-# llama-cpp-python's converter lets string characters include raw control characters (newlines),
-# which JSON forbids; llama.cpp's own converter excludes them, and so do we.
-_LOOSE_CHAR = 'char ::= [^"\\\\] |'
-_STRICT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F] |'
-
-
-@lru_cache(maxsize=32)
-def _grammar(schema_json: str) -> str:
-    import_llama_cpp()
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
-
-    try:
-        gbnf = json_schema_to_gbnf(schema_json)
-    except Exception as exc:  # the converter raises plain ValueError/KeyError/RuntimeError
-        raise SchemaError(f"llama.cpp cannot turn this JSON schema into a grammar: {exc}") from None
-    return gbnf.replace(_LOOSE_CHAR, _STRICT_CHAR)
-
 
 class LlamaCppBackend:
     """A GGUF model loaded into this process."""
@@ -114,11 +96,12 @@ class LlamaCppBackend:
         """Yield text as it becomes safe to show; fill ``totals`` when done. Call with the lock held."""
         lib = self._lib
         tokens = self._tokens(messages)
-        grammar = _grammar(json.dumps(schema)) if schema is not None else None
-        try:
-            sampler = Sampler(lib, self._context.ctx, self._vocab, self._n_vocab, settings, grammar)
-        except ValueError:
-            raise SchemaError("llama.cpp rejected the grammar made from this JSON schema; simplify the schema.") from None
+        if schema is None:
+            sampler = Sampler(lib, self._context.ctx, self._vocab, self._n_vocab, settings)
+        else:  # a refused grammar is a SchemaError, never a grammar dump on stderr
+            grammar = schema_grammar(json.dumps(schema))
+            sampler = compile_quietly(lib, lambda: Sampler(lib, self._context.ctx, self._vocab, self._n_vocab,
+                                                           settings, grammar))
         stops = StopText((*settings.stop, *([self._eos_text] if self._eos_text else [])))
         totals.update(prompt_tokens=len(tokens), completion_tokens=0, finish_reason="length")
         try:

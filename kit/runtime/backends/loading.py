@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,8 +100,9 @@ class Loaded:
 _backend_ready = False
 
 
-def _make_context(lib, internals, model, params) -> tuple[Any, str]:
-    """Create the context, capturing llama.cpp's log to learn what ``flash_attn=auto`` became."""
+@contextlib.contextmanager
+def captured_log(lib) -> Iterator[list[str]]:
+    """Collect llama.cpp's log lines instead of printing them, then give the log back to llama-cpp-python."""
     from llama_cpp import _logger
 
     lines: list[str] = []
@@ -110,9 +113,15 @@ def _make_context(lib, internals, model, params) -> tuple[Any, str]:
 
     lib.llama_log_set(capture, ctypes.c_void_p(0))
     try:
-        context = internals.LlamaContext(model=model, params=params, verbose=False)
+        yield lines
     finally:
         lib.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
+
+
+def _make_context(lib, internals, model, params) -> tuple[Any, str]:
+    """Create the context, capturing llama.cpp's log to learn what ``flash_attn=auto`` became."""
+    with captured_log(lib) as lines:
+        context = internals.LlamaContext(model=model, params=params, verbose=False)
     return context, "".join(lines)
 
 
