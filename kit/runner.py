@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
+import os
+import shutil
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -103,10 +109,11 @@ def execute(path: Path, output: Path, params: dict[str, Any], *, given: dict[str
     started = time.perf_counter()
     status, cell, name, value = "ok", None, None, None
     try:
-        papermill.execute_notebook(
-            str(path), str(output), parameters=params, progress_bar=progress, kernel_name="python3",
-            cwd=str(path.parent.resolve()),
-        )
+        with local_kernel() as kernel_options:
+            papermill.execute_notebook(
+                str(path), str(output), parameters=params, progress_bar=progress, kernel_name="python3",
+                cwd=str(path.parent.resolve()), **kernel_options,
+            )
     except PapermillExecutionError as exc:
         status, cell, name, value = "failed", exc.exec_count, exc.ename, exc.evalue
     except BaseException as exc:  # a dead kernel, Ctrl-C: still leave a manifest saying the run failed
@@ -118,6 +125,40 @@ def execute(path: Path, output: Path, params: dict[str, Any], *, given: dict[str
     run = Execution(path, output, status, cell, name, value, found, seconds, manifest_path(output))
     manifest.write(status, found, seconds, run.message or None)
     return run
+
+
+IPC_AVAILABLE = os.name == "posix"  # ZeroMQ has no ipc:// sockets on Windows
+TCP_NOTE = ("kit: this platform has no IPC sockets, so the notebook's kernel talks to kit run over TCP on "
+            "127.0.0.1; Jupyter's \"without encryption\" warning means that local traffic, which never leaves "
+            "this computer.")
+
+
+@contextlib.contextmanager
+def local_kernel() -> Iterator[dict[str, Any]]:
+    """papermill options for a kernel reached over IPC sockets in a private folder, removed afterwards.
+
+    Over IPC the kernel's traffic (code, outputs) goes through socket files only this user can open (the
+    folder is 0700), never a TCP port another local user could connect to. Where IPC is not available
+    (Windows) the kernel uses TCP on 127.0.0.1 and one line says what Jupyter's warning about it means.
+    """
+    if not IPC_AVAILABLE:
+        print(TCP_NOTE, file=sys.stderr, flush=True)
+        yield {}
+        return
+    from jupyter_client.manager import AsyncKernelManager
+
+    # A short folder under the system's temporary one: a socket path must fit in ~100 bytes.
+    folder = Path(tempfile.mkdtemp(prefix="kit-kernel-"))  # mkdtemp makes it 0700
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(transport="ipc", ip=str(folder / "ipc"), connection_file=str(folder / "kernel.json"),
+                             **kwargs)
+
+    try:
+        yield {"kernel_manager_class": IpcKernelManager}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def collect_figures(output: Path) -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ def session_home(tmp_path_factory):
     """A kit folder for the whole session, so session- and module-scoped fixtures (servers, notebook
     kernels started by nbval) never write into the real home either."""
     home = tmp_path_factory.mktemp("kit-session-home")
+    global _RUN_TMP
+    _RUN_TMP = str(tmp_path_factory.getbasetemp())
     saved = {k: os.environ.get(k) for k in ("KIT_HOME", "KIT_MODELS_DIR", "KIT_OUTPUTS", *_KIT_VARS)}
     os.environ.update(KIT_HOME=str(home), KIT_MODELS_DIR=str(home / "models"), KIT_OUTPUTS=str(home / "outputs"))
     for name in _KIT_VARS:
@@ -61,3 +64,62 @@ def outputs_dir() -> Path:
 
 def pytest_report_header(config):
     return f"kit tests: KIT_THREADS={os.environ.get('KIT_THREADS', 'all cores')}"
+
+
+# -- nothing left running ------------------------------------------------------------------------------
+_RUN_TMP: str | None = None  # this run's temporary folder: every kit folder a test process uses is under it
+_LEFTOVER_KINDS = ("llama-server", "ipykernel", "voila")
+LEFTOVER_GRACE_S = 15.0  # a server or kernel told to stop in a fixture's teardown may take a moment
+
+
+def _leftovers() -> list:
+    """llama-server, Jupyter kernel and Voila processes this run started that are still alive: children of
+    pytest, or orphans whose KIT_HOME lies in this run's temporary folder (so other runs are not counted)."""
+    import psutil
+
+    me = psutil.Process()
+    children = {child.pid for child in me.children(recursive=True)}
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            command = " ".join(proc.info["cmdline"] or [])
+            if proc.pid == me.pid or not any(kind in command for kind in _LEFTOVER_KINDS):
+                continue
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                continue
+            ours = proc.pid in children or (_RUN_TMP and proc.environ().get("KIT_HOME", "").startswith(_RUN_TMP))
+            if ours:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if it left a llama-server, kernel or Voila process behind (and stop those)."""
+    deadline = time.monotonic() + LEFTOVER_GRACE_S
+    left = _leftovers()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = _leftovers()
+    if not left:
+        return
+    import psutil
+
+    lines = []
+    for proc in left:
+        try:
+            lines.append(f"  pid {proc.pid}: {' '.join(proc.cmdline())[:160]}")
+            proc.terminate()
+        except psutil.NoSuchProcess:
+            continue
+    for proc in psutil.wait_procs(left, timeout=5)[1]:
+        proc.kill()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    text = "This test run left processes running (now stopped):\n" + "\n".join(lines)
+    if reporter is not None:
+        reporter.write_sep("=", "processes left behind", red=True)
+        reporter.write_line(text)
+    else:
+        print(text)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -16,7 +16,7 @@ KB = ROOT / "datasets" / "admin" / "kb"
 @pytest.fixture
 def app(tmp_path):
     queue_path = tmp_path / "copilot" / "queue.sqlite"
-    ApprovalQueue(queue_path).set_passphrase(PASS)
+    ApprovalQueue(queue_path).add_supervisor("sam", PASS)
     return CopilotApp(quoting_model(), knowledge_base=KB, queue_path=queue_path, advisor="amy", background=False)
 
 
@@ -40,6 +40,20 @@ def test_a_wrong_passphrase_is_refused_on_the_page(app):
     assert "Wrong supervisor passphrase" in app.supervisor_message.value and "kit-error" in app.supervisor_message.value
     assert app.review.layout.display == "none" and app.passphrase.value == ""
     assert not app.decide("approve")
+    app.who.value, app.passphrase.value = "sam", "a guess at sam's"
+    assert not app.sign_in() and "next try is allowed in 1 s" in app.supervisor_message.value
+    app.who.value, app.passphrase.value = "sam", PASS  # the right one at once: refused without waiting, told how long
+    assert not app.sign_in()
+    assert "try again in" in app.supervisor_message.value and app.passphrase.value == ""
+
+
+def test_the_name_recorded_is_the_supervisors_own_not_what_was_typed(app):
+    app.question.value = "How much is the garden waste subscription?"
+    app.ask()
+    app.who.value, app.passphrase.value = "  SAM ", PASS
+    assert app.sign_in() and "Signed in as sam." in app.supervisor_message.value
+    assert app.decide("approve")
+    assert app.queue.supervisor("sam", PASS).history()[-1].who == "sam"
 
 
 def test_an_empty_question_is_a_message_and_rejection_needs_a_reason(app):
@@ -63,4 +77,5 @@ def test_the_app_explains_a_missing_passphrase_and_an_empty_knowledge_base(tmp_p
     assert "cannot start" in broken.value and "no readable articles" in broken.value
     app = CopilotApp(None, knowledge_base=KB, queue_path=tmp_path / "q2.sqlite", background=False)
     app.who.value, app.passphrase.value = "sam", "anything at all"
-    assert not app.sign_in() and "set_passphrase" in app.supervisor_message.value
+    assert not app.sign_in() and "No supervisors are set up" in app.supervisor_message.value
+    assert ".add_supervisor(" in app.supervisor_message.value

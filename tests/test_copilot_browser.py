@@ -25,7 +25,9 @@ QUESTION = "Mrs Okafor (07700 900123) asks how much the garden waste subscriptio
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     home = tmp_path_factory.mktemp("copilot-browser-home")
-    ApprovalQueue(home / "copilot" / "queue.sqlite").set_passphrase(PASS)  # the app's default queue
+    queue = ApprovalQueue(home / "copilot" / "queue.sqlite")  # the app's default queue
+    queue.add_supervisor("sam", PASS)
+    queue.add_supervisor("auditor", "the auditor's passphrase", by=queue.supervisor("sam", PASS))
     with isolated_env(home), kit.demo.start(log_path=home / "voila.log") as running:
         running.home = home
         yield running
@@ -60,6 +62,10 @@ def test_an_advisor_asks_a_supervisor_approves_the_advisor_sees_the_answer(chrom
         expect(supervisor.get_by_role("button", name="Approve", exact=True)).to_be_hidden()
         supervisor.locator("input[type=password]").fill(PASS)
         supervisor.get_by_role("button", name="Sign in").click()
+        expect(supervisor.locator(".kit-error")).to_contain_text("try again in")  # too soon: told, not held up
+        page.wait_for_timeout(1100)
+        supervisor.locator("input[type=password]").fill(PASS)
+        supervisor.get_by_role("button", name="Sign in").click()
         expect(supervisor).to_contain_text("Signed in as sam")
         draft = supervisor.locator(".kit-copilot-draft")
         expect(draft).to_contain_text("[NAME_1]")
@@ -78,7 +84,7 @@ def test_an_advisor_asks_a_supervisor_approves_the_advisor_sees_the_answer(chrom
 
     assert_stayed_local(session)
     queue = ApprovalQueue(demo.home / "copilot" / "queue.sqlite")
-    boss = queue.supervisor("auditor", PASS)
+    boss = queue.supervisor("auditor", "the auditor's passphrase")
     assert [r["who"] for r in boss.refusals()] == ["sam"]  # the wrong passphrase was logged
     assert [s.action for s in boss.history()] == ["submitted", "approved"]
     shutil.copy(demo.log_path, outputs_dir / "copilot-voila.log")

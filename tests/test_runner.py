@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
+from conftest import ROOT
 from notebook_files import write_notebook
 
 from kit import runner
@@ -44,3 +48,27 @@ def test_missing_notebook(tmp_path):
 def test_failing_cell_names_the_error_and_the_partial_output(notebook, tmp_path):
     with pytest.raises(KitError, match="failed in cell .*TypeError.*partly executed notebook"):
         runner.run_notebook(notebook, {"size": "'a'"}, output_dir=tmp_path, progress=False)
+
+
+@pytest.mark.skipif(not runner.IPC_AVAILABLE, reason="IPC sockets are POSIX only; elsewhere one line explains TCP")
+def test_the_kernel_is_reached_over_ipc_in_a_private_folder_removed_afterwards(tmp_path):
+    probe = ("import json, os\nfrom ipykernel import get_connection_file\nimport kit\n"
+             "info = json.load(open(get_connection_file()))\nfolder = os.path.dirname(get_connection_file())\n"
+             "kit.record('transport', info['transport'])\nkit.record('folder', folder)\n"
+             "kit.record('folder_mode', oct(os.stat(folder).st_mode & 0o777))\n"
+             "kit.record('sockets_in_folder', info['ip'].startswith(folder + '/'))")
+    notebook = write_notebook(tmp_path / "probe.ipynb", "x: int = 1", probe)
+    found = {f["name"]: f["value"] for f in runner.run_notebook(notebook, output_dir=tmp_path, progress=False).figures}
+    assert found["transport"] == "ipc" and found["folder_mode"] == "0o700" and found["sockets_in_folder"] is True
+    assert not os.path.exists(found["folder"])  # removed with its socket files once the run ended
+
+
+def test_kit_run_on_the_quickstart_prints_no_tcp_warning_and_works(tmp_path):
+    """The real command on the real quickstart notebook (answers kept short)."""
+    done = subprocess.run([sys.executable, "-m", "kit.cli", "run", str(ROOT / "notebooks" / "00_quickstart.ipynb"),
+                           "-p", "max_tokens", "16", "--output-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert "without encryption" not in output and "TCP" not in output
+    assert "Figures:" in output and "answer_tokens" in output

@@ -1,4 +1,4 @@
-"""The copilot app: an advisor asks, a supervisor (with the passphrase) approves, the advisor sees the answer."""
+"""The copilot app: an advisor asks, a named supervisor (with their passphrase) approves, the advisor sees it."""
 
 from __future__ import annotations
 
@@ -124,11 +124,15 @@ class CopilotApp(widgets.VBox):
 
     # -- supervisor ------------------------------------------------------------------------
     def sign_in(self) -> bool:
-        """Check the passphrase (the library refuses and logs a wrong one), then show the pending drafts."""
-        if not self.queue.has_passphrase():
+        """Check the name and passphrase (the library throttles, refuses and logs a wrong one), then show the drafts.
+
+        Nothing here waits: after a wrong passphrase an early try is refused at once with how long to wait.
+        """
+        if not self.queue.supervisors():
             self.passphrase.value = ""
-            self._say(self.supervisor_message, "No supervisor passphrase is set for this queue yet. Set one in a "
-                      f"notebook: ApprovalQueue({str(self.queue.path)!r}).set_passphrase('...').", "error")
+            self._say(self.supervisor_message, "No supervisors are set up for this queue yet. The owner adds each "
+                      f"in a notebook: ApprovalQueue({str(self.queue.path)!r}).add_supervisor('name', "
+                      "'their passphrase').", "error")
             return False
         try:
             self.supervisor = self.queue.supervisor(self.who.value, self.passphrase.value)

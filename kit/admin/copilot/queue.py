@@ -1,11 +1,15 @@
 """The approval queue: advisors submit drafts, supervisors approve, edit or reject them; every step recorded.
 
     queue = ApprovalQueue("copilot.sqlite")
-    queue.set_passphrase("a long local passphrase")            # once; stored as a salted scrypt hash
+    queue.add_supervisor("sam", "sam's long passphrase")        # the owner, once; a salted scrypt hash is kept
+    sam = queue.supervisor("sam", "sam's long passphrase")      # a wrong passphrase is refused and logged
+    queue.add_supervisor("sue", "sue's long passphrase", by=sam)  # later ones need a signed-in supervisor
     item = queue.submit(question, draft, advisor="amy", sources=["housing.md#repairs/p1"])
-    boss = queue.supervisor("sam", "a long local passphrase")   # a wrong passphrase is refused and logged
-    boss.approve(item.id)                                      # or boss.edit(id, text) / boss.reject(id, why)
+    sam.approve(item.id)                                       # or sam.edit(id, text) / sam.reject(id, why)
     queue.for_advisor("amy")                                   # advisors see answers only once approved
+
+Each supervisor has their own passphrase, so the record's "who" is the name whose passphrase matched. Wrong
+passphrases slow down and then lock sign-in for that name (:mod:`kit.admin.copilot.supervisors`).
 
 Decisions are final: pending -> approved | edited | rejected. Two supervisors deciding the same item at the
 same moment from different threads or processes get one decision recorded and one clear refusal.
@@ -19,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kit.admin.copilot import passphrase as secret
+from kit.admin.copilot import supervisors as roster
 from kit.admin.copilot.queue_db import connect, open_queue
+from kit.admin.copilot.supervisors import SignInLimits
 from kit.admin.errors import DecisionConflictError, PassphraseError
 from kit.errors import InputError
 
@@ -88,43 +94,68 @@ class ApprovalQueue:
     def __repr__(self) -> str:
         return f"ApprovalQueue({str(self.path)!r})"
 
-    # -- the passphrase ------------------------------------------------------------------------------
-    def has_passphrase(self) -> bool:
-        """Whether a supervisor passphrase has been set for this queue."""
+    # -- the supervisors -----------------------------------------------------------------------------
+    def supervisors(self) -> list[str]:
+        """The names of the supervisors who may sign in."""
         with connect(self.path) as db:
-            return db.execute("SELECT 1 FROM meta WHERE key = 'passphrase'").fetchone() is not None
+            return roster.names(db)
+
+    def add_supervisor(self, name: str, passphrase: str, *, by: Supervisor | None = None) -> None:
+        """Add a named supervisor with their own passphrase: the first by the owner, later ones ``by`` a signed-in one."""
+        name, record = _name(name, "supervisor"), secret.hash_passphrase(passphrase)
+        with connect(self.path, write=True) as db:
+            roster.add(db, name, record, roster.authorise(db, self.path, by, "add a supervisor") or name)
+
+    def remove_supervisor(self, name: str, *, by: Supervisor) -> None:
+        """Take a supervisor off the list (their signed-in handles stop working); never the last one."""
+        with connect(self.path, write=True) as db:
+            roster.remove(db, _name(name, "supervisor"), roster.authorise(db, self.path, by, "remove a supervisor"))
+
+    def change_passphrase(self, name: str, current: str, new: str) -> None:
+        """A supervisor changes their own passphrase (the current one is checked, and throttled, as a sign-in)."""
+        record = secret.hash_passphrase(new)
+        found_name, _ = roster.check(self.path, _name(name, "supervisor"), current)
+        with connect(self.path, write=True) as db:
+            db.execute("UPDATE supervisors SET record = ? WHERE name = ?", (record, found_name))
+            roster.audit(db, found_name, "passphrase_changed", found_name)
 
     def set_passphrase(self, new: str, *, current: str | None = None) -> None:
-        """Set the supervisor passphrase; changing one needs the ``current`` passphrase."""
-        record = secret.hash_passphrase(new)
+        """Replaced by named supervisors: raises a message saying what to call instead."""
+        raise PassphraseError("Supervisors now each have their own passphrase, so the record shows who decided: "
+                              "use queue.add_supervisor('name', 'their passphrase') for each supervisor "
+                              "(and queue.change_passphrase(name, current, new) to change one).")
+
+    def sign_in_limits(self) -> SignInLimits:
+        """How many wrong passphrases in a row lock a name, for how long, and the first delay."""
+        with connect(self.path) as db:
+            return roster.limits(db)
+
+    def set_sign_in_limits(self, *, by: Supervisor | None = None, **limits) -> SignInLimits:
+        """Set ``failures``, ``lockout_s`` and/or ``first_delay_s``; once there are supervisors, ``by`` one of them."""
         with connect(self.path, write=True) as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'passphrase'").fetchone()
-            refused = row is not None and not (current and secret.verify(current, row[0]))
-            if not refused:
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('passphrase', ?)", (record,))
-        if refused:
-            self._refuse(None, "set_passphrase", "wrong or missing current passphrase")
-            raise PassphraseError("A passphrase is already set; give the current one (current=...) to change it. "
-                                  "The refusal was logged.")
+            who = roster.authorise(db, self.path, by, "change the sign-in limits")
+            try:
+                new = SignInLimits(**{**vars(roster.limits(db)), **limits})
+            except TypeError:
+                raise InputError(f"Unknown limit in {sorted(limits)}; the limits are failures, lockout_s and "
+                                 "first_delay_s.") from None
+            roster.save_limits(db, new)
+            roster.audit(db, who, "limits_set", json.dumps(vars(new)))
+        return new
 
     def supervisor(self, who: str, passphrase: str) -> Supervisor:
-        """A supervisor's handle for deciding items; a wrong passphrase is refused and the refusal logged."""
-        who = _name(who, "supervisor")
-        with connect(self.path) as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'passphrase'").fetchone()
-        if row is None:
-            raise PassphraseError("No supervisor passphrase is set for this queue. Set one first with "
-                                  "queue.set_passphrase(...).")
-        if not secret.verify(passphrase, row[0]):
-            self._refuse(who, "sign_in", "wrong passphrase")
-            raise PassphraseError(f"Wrong supervisor passphrase for {who!r}: refused, and the attempt was logged.")
-        return Supervisor(self, who, row[0], _TOKEN)
+        """A supervisor's handle for deciding items, named as on the list; a wrong passphrase is refused and logged.
+
+        After a wrong one the next try for that name waits (1 s, doubling), and the fifth in a row locks the
+        name for 15 minutes (see :meth:`set_sign_in_limits`); an early try is refused with how long to wait.
+        """
+        name, record = roster.check(self.path, _name(who, "supervisor"), passphrase)
+        return Supervisor(self, name, record, _TOKEN)
 
     def _refuse(self, who: str | None, action: str, reason: str) -> None:
         """Log a refused attempt (in its own transaction, so it is kept whatever the caller does next)."""
         with connect(self.path, write=True) as db:
-            db.execute("INSERT INTO refusals (who, at, action, reason) VALUES (?, ?, ?, ?)",
-                       (who, time.time(), action, reason))
+            roster.refuse(db, who, action, reason)
 
     # -- the advisor's side -------------------------------------------------------------------------
     def submit(self, question: str, draft: str, *, advisor: str, sources: tuple[str, ...] | list[str] = (),
@@ -226,10 +257,18 @@ class Supervisor:
             raise InputError("Say why the draft is rejected (comment=...): the advisor sees the reason.")
         return self._decide(item_id, "rejected", None, comment)
 
+    def audit(self) -> list[dict]:
+        """Changes to the supervisors and the sign-in limits: who, when, what, oldest first."""
+        with connect(self.queue.path) as db:
+            self._still_valid(db)
+            rows = db.execute("SELECT who, at, action, detail FROM audit ORDER BY id").fetchall()
+        return [dict(zip(("who", "at", "action", "detail"), row)) for row in rows]
+
     def _still_valid(self, db) -> None:
-        row = db.execute("SELECT value FROM meta WHERE key = 'passphrase'").fetchone()
-        if row is None or row[0] != self._record:
-            raise PassphraseError("The supervisor passphrase has changed since you signed in; sign in again.")
+        found = roster.record_of(db, self.who)
+        if found is None or found[1] != self._record:
+            raise PassphraseError(f"{self.who}'s passphrase was changed, or they were taken off the list, since "
+                                  "signing in; sign in again.")
 
     def _decide(self, item_id: int, status: str, text: str | None, comment: str) -> Item:
         now = time.time()

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from kit import store
 from kit.admin.errors import QueueBusyError, QueueCorruptError
 
 KIND = "fellowship-kit approval queue"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2 added named supervisors, sign-in throttling and the audit of set-up changes
+# Version 2's tables, added to a version 1 queue when it is opened (each statement on its own).
+SUPERVISOR_TABLES = (
+    "CREATE TABLE IF NOT EXISTS supervisors (name TEXT PRIMARY KEY COLLATE NOCASE, record TEXT NOT NULL,"
+    " added REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sign_ins (name TEXT PRIMARY KEY COLLATE NOCASE, failures INTEGER NOT NULL,"
+    " next_at REAL NOT NULL, locked_until REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT, at REAL NOT NULL,"
+    " action TEXT NOT NULL, detail TEXT NOT NULL)",
+)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
@@ -88,14 +97,12 @@ def _rollback(db: sqlite3.Connection) -> None:
 
 def open_queue(path: Path) -> None:
     """Create a new queue file (owner-only, WAL), or check an existing one is an intact queue; never reset one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.stat().st_size == 0:
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        os.chmod(path, 0o600)
+        store.private_file(path)
         db = sqlite3.connect(path, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
-            db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+            db.executescript("BEGIN IMMEDIATE;" + SCHEMA + ";".join(SUPERVISOR_TABLES) + ";COMMIT;")
             db.execute("INSERT OR IGNORE INTO meta VALUES ('kind', ?), ('schema', ?)", (KIND, SCHEMA_VERSION))
         finally:
             db.close()
@@ -111,7 +118,19 @@ def open_queue(path: Path) -> None:
     if meta.get("kind") != KIND:
         raise _damaged(path, "it is an SQLite file but not an approval queue")
     missing = {"items", "transitions", "refusals"} - tables
+    if meta.get("schema") == SCHEMA_VERSION:
+        missing |= {"supervisors", "sign_ins", "audit"} - tables
     if missing:
         raise _damaged(path, f"its tables {sorted(missing)} are missing")
-    if meta.get("schema") != SCHEMA_VERSION:
+    if meta.get("schema") == "1":
+        _upgrade_from_1(path)
+    elif meta.get("schema") != SCHEMA_VERSION:
         raise _damaged(path, f"it has schema version {meta.get('schema')}, this kit reads {SCHEMA_VERSION}")
+
+
+def _upgrade_from_1(path: Path) -> None:
+    """Add version 2's tables to a version 1 queue (items, history and its shared passphrase are kept)."""
+    with connect(path, write=True) as db:
+        for statement in SUPERVISOR_TABLES:
+            db.execute(statement)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
