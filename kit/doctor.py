@@ -61,6 +61,14 @@ def _flash_attn_line(loading) -> str:
     return f"{setting} (KIT_FLASH_ATTN)"
 
 
+def _libraries_line(native) -> str:
+    """Where llama-cpp-python loads llama.cpp from, and whether that is the build the tools link."""
+    folder = native.package_lib_dir()
+    if native.uses_this_build():
+        return f"{folder} (one build with llama-server, in {native.build_dir()})"
+    return f"{folder} (not the kit's build for these flags: run `kit build-server`)"
+
+
 def report(model: str | None = None) -> dict[str, Any]:
     """A dict of everything ``kit doctor`` prints."""
     from kit.runtime import native
@@ -88,6 +96,7 @@ def report(model: str | None = None) -> dict[str, Any]:
             "gpu_offload": llamacpp.gpu_offload_supported(),
             "flash_attn": _flash_attn_line(llamacpp),
             "llama_server": str(native.tool_path("llama-server") or "not built (run `kit build-server`)"),
+            "llama_libraries": _libraries_line(native),
         }
     except ImportError as exc:
         out["llama_cpp"] = {"error": f"llama-cpp-python is not importable ({exc}); run `make demo`."}

@@ -1,4 +1,4 @@
-"""The Makefile passes KIT_CMAKE_EXTRA into its build flags however it is given (GNU Make 4.3 included)."""
+"""The Makefile passes KIT_CMAKE_EXTRA into its one llama.cpp build and its key (GNU Make 4.3 included)."""
 
 from __future__ import annotations
 
@@ -22,20 +22,33 @@ def _plan(tmp_path: Path, *args: str, env_extra: str | None = None) -> str:
     ).stdout
 
 
-def _cmake_args(plan: str) -> str:
-    return re.search(r'CMAKE_ARGS="([^"]*)"', plan).group(1)
+def _build_flags(plan: str) -> str:
+    return re.search(r'Building llama\.cpp \(libraries and tools\) with: ([^"]*)"', plan).group(1)
 
 
-def _wheel_dir(plan: str) -> str:
-    return re.search(r"--wheel-dir (\S+)", plan).group(1)
+def _build_command(plan: str) -> str:
+    return re.search(r"^.* -m kit\.cli build-server .*$", plan, re.M).group(0)
+
+
+def _build_stamp(plan: str) -> str:
+    return re.search(r"touch (\S+/\.stamp-llamacpp-\S+)", plan).group(1)
 
 
 def test_a_command_line_kit_cmake_extra_reaches_the_build_and_its_key(tmp_path):
     plain = _plan(tmp_path)
     cuda = _plan(tmp_path, "KIT_CMAKE_EXTRA=-DGGML_CUDA=on")
-    assert "-DGGML_CUDA=on" not in _cmake_args(plain)
-    assert "-DGGML_CUDA=on" in _cmake_args(cuda)
-    assert _wheel_dir(cuda) != _wheel_dir(plain)  # keyed by the flags: switching rebuilds
+    assert "-DGGML_CUDA=on" not in _build_flags(plain) and "GGML_CUDA" not in _build_command(plain)
+    assert "-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=native" in _build_flags(cuda)
+    assert _build_command(cuda).startswith("KIT_CMAKE_EXTRA='-DGGML_CUDA=on' ")
+    assert _build_stamp(cuda) != _build_stamp(plain)  # keyed by the flags: switching rebuilds
+
+
+def test_llama_cpp_is_compiled_once_and_llama_cpp_python_gets_only_its_python_code(tmp_path):
+    plan = _plan(tmp_path, "KIT_CMAKE_EXTRA=-DGGML_CUDA=on")
+    wheel = re.search(r'^CMAKE_ARGS="([^"]*)" \S+ -m pip wheel .*$', plan, re.M)
+    assert wheel and wheel.group(1) == "-DLLAMA_BUILD=OFF"  # the same Python-only wheel for every flag set
+    assert plan.count("-m pip wheel ") == 1 and plan.count("build-server --sdist") == 1
+    assert "--reuse" in _build_command(plan)  # flags built before are installed again, not recompiled
 
 
 def test_the_environment_form_gives_the_same_plan(tmp_path):

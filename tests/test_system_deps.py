@@ -24,8 +24,10 @@ BASELINE = {
     "sh", "bash", "env", "true", "false", "sleep", "kill", "cat", "ls", "cp", "mv", "rm", "mkdir", "make", "git",
     "python", "python3", "pip", "kit", "voila", "jupyter", "papermill", "nbstripout", "pytest",
     "llama-server", "llama-bench", "llama-quantize",
+    "ninja",  # pip's, put into the venv by `make install` (kit/runtime/native.py falls back to make without it)
     "apt-get", "sudo",  # the installer itself
     "nvidia-smi",  # only looked for: benchmarks/gpu_check.sh runs on NVIDIA machines and says so without one
+    "ldd",  # glibc's own (libc-bin, always installed on Debian): which shared libraries the tools load
 }
 _RUNNERS = {"run", "Popen", "call", "check_call", "check_output", "create_subprocess_exec"}
 

@@ -1,10 +1,15 @@
-"""Build and find llama.cpp's own tools (llama-server, -bench, -quantize) from the source llama-cpp-python vendors.
+"""Build llama.cpp once from the source llama-cpp-python vendors: its shared libraries and its own tools.
 
-Both backends then run one llama.cpp version, built with the same safe CPU flags.
+One CMake build, with the kit's safe CPU (and optional GPU) flags, makes the shared libraries
+llama-cpp-python loads (libllama, libggml*, libmtmd) and llama-server, llama-bench and llama-quantize, which
+link those same libraries. All of it goes into :func:`build_dir` (``lib/`` and ``bin/``), and the libraries
+are also put into llama-cpp-python's own ``llama_cpp/lib`` folder, where its loader looks in every process
+(kernels, Voila, papermill, Dask workers) with no environment variable. Both backends run one llama.cpp build.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -21,9 +26,18 @@ from kit.errors import BuildError
 from kit.runtime import buildflags
 
 TOOLS = ("llama-server", "llama-bench", "llama-quantize")
+# The libraries llama-cpp-python loads (building ggml also builds ggml-base, ggml-cpu and any GPU backend).
+LIBRARIES = ("llama", "ggml", "mtmd")
+# Their files, with the libraries they need, as they go into llama-cpp-python's package folder.
+_PACKAGE_LIB_PREFIXES = ("libllama.", "libggml", "libmtmd.")
+_ORIGIN = "@loader_path" if sys.platform == "darwin" else "$ORIGIN"
 _CMAKE_OPTIONS = [
     "-DCMAKE_BUILD_TYPE=Release",
-    "-DBUILD_SHARED_LIBS=OFF",
+    "-DBUILD_SHARED_LIBS=ON",
+    # Libraries find each other beside themselves, and the tools find them in ../lib, wherever they are copied.
+    "-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON",
+    f"-DCMAKE_INSTALL_RPATH={_ORIGIN};{_ORIGIN}/../lib",
+    "-DLLAMA_BUILD_COMMON=ON",
     "-DLLAMA_BUILD_TOOLS=ON",
     "-DLLAMA_BUILD_SERVER=ON",
     "-DLLAMA_BUILD_TESTS=OFF",
@@ -37,7 +51,7 @@ _CMAKE_OPTIONS = [
 
 
 def llama_cpp_version() -> str:
-    """The installed llama-cpp-python version (whose vendored llama.cpp the tools are built from)."""
+    """The installed llama-cpp-python version (whose vendored llama.cpp is built)."""
     try:
         return metadata.version("llama-cpp-python")
     except metadata.PackageNotFoundError:
@@ -45,7 +59,7 @@ def llama_cpp_version() -> str:
 
 
 def cmake_flags() -> str:
-    """The CPU (and optional GPU) flags, the same as the Makefile gives llama-cpp-python."""
+    """The CPU (and optional GPU) flags: ``kit.runtime.buildflags`` plus ``KIT_CMAKE_EXTRA``."""
     return buildflags.cmake_args(extra=os.environ.get("KIT_CMAKE_EXTRA", ""))
 
 
@@ -58,6 +72,81 @@ def tool_path(tool: str) -> Path | None:
     """The built binary, or None if it has not been built."""
     path = build_dir() / "bin" / tool
     return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+def library_file(name: str, folder: Path) -> Path:
+    """The file llama-cpp-python's loader opens for library ``name`` (``llama`` -> ``libllama.so``) in ``folder``."""
+    suffix = ".dylib" if sys.platform == "darwin" else ".so"
+    return folder / f"lib{name}{suffix}"
+
+
+def is_built() -> bool:
+    """Whether the libraries and all the tools are built for this version and these flags."""
+    folder = build_dir()
+    flags = folder / "flags.txt"
+    return (flags.is_file() and flags.read_text().split() == cmake_flags().split()
+            and all(tool_path(t) for t in TOOLS) and all(library_file(n, folder / "lib").exists() for n in LIBRARIES))
+
+
+def package_lib_dir() -> Path:
+    """llama-cpp-python's ``llama_cpp/lib`` folder, found without importing it (importing loads the libraries)."""
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None or not spec.submodule_search_locations:
+        raise BuildError("llama-cpp-python is not installed. Run `make demo` (or see the README).")
+    return Path(next(iter(spec.submodule_search_locations))) / "lib"
+
+
+def uses_this_build() -> bool:
+    """Whether llama-cpp-python's libllama is the one in :func:`build_dir` (the same file or the same bytes)."""
+    ours, theirs = library_file("llama", build_dir() / "lib"), library_file("llama", package_lib_dir())
+    if not (ours.exists() and theirs.exists()):
+        return False
+    return os.path.samefile(ours, theirs) or ours.read_bytes() == theirs.read_bytes()
+
+
+def _is_shared_library(path: Path) -> bool:
+    return path.name.startswith("lib") and (".so" in path.suffixes or path.suffix == ".dylib")
+
+
+def _place(src: Path, dst: Path, link: bool = False) -> None:
+    """Put ``src`` at ``dst`` in one rename, so a process that has the old file loaded keeps a whole one."""
+    if src.is_symlink():
+        if dst.is_symlink() and os.readlink(dst) == os.readlink(src):
+            return
+    elif link and dst.exists() and not dst.is_symlink() and os.path.samefile(src, dst):
+        return
+    temporary = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    if src.is_symlink():
+        os.symlink(os.readlink(src), temporary)  # libllama.so -> libllama.so.0: relative, kept as is
+    else:
+        try:
+            if not link:
+                raise OSError
+            os.link(src, temporary)  # the same file, where both folders are on one file system
+        except OSError:
+            shutil.copy2(src, temporary)
+    os.replace(temporary, dst)
+
+
+def install_libraries() -> Path:
+    """Put the built libraries into llama-cpp-python's ``llama_cpp/lib``, replacing any copy of its own."""
+    source = build_dir() / "lib"
+    if not library_file("llama", source).exists():
+        raise BuildError(f"No llama.cpp libraries in {source}. Run `kit build-server`.")
+    target = package_lib_dir()
+    try:
+        target.mkdir(exist_ok=True)
+        wanted = sorted(p for p in source.iterdir() if p.name.startswith(_PACKAGE_LIB_PREFIXES))
+        for path in sorted(wanted, key=Path.is_symlink):  # files before the links that point at them
+            _place(path, target / path.name, link=True)
+        names = {p.name for p in wanted}
+        for stale in target.iterdir():  # from another build (a GPU backend no longer built, an older version)
+            if stale.name.startswith(_PACKAGE_LIB_PREFIXES) and stale.name not in names:
+                stale.unlink()
+    except OSError as exc:
+        raise BuildError(f"Could not install the llama.cpp libraries into {target}: {exc}") from None
+    return target
 
 
 def _find_sdist(version: str) -> Path | None:
@@ -93,20 +182,51 @@ def _run(cmd: list[str], log, on_line: Callable[[str], None] | None) -> None:
         raise BuildError(f"`{' '.join(cmd[:3])} ...` failed; the full output is in {log.name}.")
 
 
+def _generator() -> list[str]:
+    """Ninja where there is one (``make install`` puts pip's in the venv), else CMake's default (make)."""
+    # Ninja compiles one library's objects while another links; make waits for each library in turn,
+    # which leaves one of two cores idle for much of the build.
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    ninja = shutil.which("ninja", path=search)
+    return ["-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={ninja}"] if ninja else []
+
+
+def _jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 2
+    except AttributeError:  # macOS
+        return os.cpu_count() or 2
+
+
 def build(sdist: Path | None = None, on_line: Callable[[str], None] | None = None, jobs: int | None = None,
-          targets: tuple[str, ...] = TOOLS) -> Path:
-    """Build the llama.cpp ``targets`` (default: all TOOLS) into the ``bin`` folder, keeping the others there."""
+          targets: tuple[str, ...] = TOOLS, reuse: bool = False, install: bool = True) -> Path:
+    """Build the shared libraries and the tool ``targets`` (default: all TOOLS) in one CMake build.
+
+    The libraries go to ``build_dir()/lib``, the tools to ``build_dir()/bin`` (tools built before are kept),
+    and, with ``install``, the libraries into llama-cpp-python's package. ``reuse`` skips the compile when
+    :func:`is_built` says this version and these flags are already built. Returns the ``bin`` folder.
+    """
     unknown = [t for t in targets if t not in TOOLS]
     if unknown:
         raise BuildError(f"Unknown llama.cpp tool(s) {', '.join(unknown)}; the kit builds {', '.join(TOOLS)}.")
+    target = build_dir()
+    if not (reuse and is_built()):
+        _compile(target, sdist, on_line, jobs, targets)
+    if install:
+        install_libraries()
+    return target / "bin"
+
+
+def _compile(target: Path, sdist: Path | None, on_line, jobs: int | None, targets: tuple[str, ...]) -> None:
     if shutil.which("cmake") is None:
         raise BuildError("cmake is not installed. Install it (e.g. `sudo apt-get install cmake`) and retry.")
     version = llama_cpp_version()
     sdist = Path(sdist) if sdist else (_find_sdist(version) or download_sdist(version))
     if not sdist.is_file():
         raise BuildError(f"No source archive at {sdist}.")
-    target = build_dir()
-    target.mkdir(parents=True, exist_ok=True)
+    for folder in (target / "lib", target / "bin"):
+        folder.mkdir(parents=True, exist_ok=True)
+    (target / "flags.txt").unlink(missing_ok=True)  # written last: a build cut short never counts as built
     log_file = target / "build.log"
     with tempfile.TemporaryDirectory(prefix="kit-llama-build-") as tmp, log_file.open("w") as log:
         with tarfile.open(sdist) as archive:
@@ -115,33 +235,44 @@ def build(sdist: Path | None = None, on_line: Callable[[str], None] | None = Non
         source = next(Path(tmp).glob("*/vendor/llama.cpp"))
         build = Path(tmp) / "build"
         flags = cmake_flags().split()
-        _run(["cmake", "-S", str(source), "-B", str(build), *_CMAKE_OPTIONS, *flags], log, on_line)
-        jobs = jobs or os.cpu_count() or 2
-        _run(["cmake", "--build", str(build), "--config", "Release", "-j", str(jobs),
-              "--target", *targets], log, on_line)
-        (target / "bin").mkdir(exist_ok=True)
+        _run(["cmake", "-S", str(source), "-B", str(build), *_generator(), *_CMAKE_OPTIONS, *flags], log, on_line)
+        # With make, each target is its own step: llama-server first, as it pulls in nearly all the rest.
+        wanted = sorted(targets, key=TOOLS.index) + list(LIBRARIES)
+        _run(["cmake", "--build", str(build), "--config", "Release", "-j", str(jobs or _jobs()),
+              "--target", *wanted], log, on_line)
+        built = build / "bin"  # llama.cpp puts libraries and programs there
+        libraries = sorted((p for p in built.iterdir() if _is_shared_library(p)), key=Path.is_symlink)
+        for path in libraries:
+            _place(path, target / "lib" / path.name)
         for tool in targets:
-            built = next(build.glob(f"**/bin/{tool}"), None)
-            if built is None:
+            if not (built / tool).is_file():
                 raise BuildError(f"The build finished but {tool} is missing; see {log_file}.")
-            shutil.copy2(built, target / "bin" / tool)
+            _place(built / tool, target / "bin" / tool)
+    missing = [n for n in LIBRARIES if not library_file(n, target / "lib").exists()]
+    if missing:
+        raise BuildError(f"The build finished but lib{', lib'.join(missing)} is missing; see {log_file}.")
     (target / "flags.txt").write_text(" ".join(flags) + "\n")
-    return target / "bin"
 
 
 def progress_percent(line: str) -> int | None:
-    """The percentage in a CMake build line like ``[ 42%] Building CXX object ...``."""
+    """The percentage in a build line: make's ``[ 42%] Building ...`` or Ninja's ``[84/200] Building ...``."""
     match = re.match(r"\[\s*(\d+)%\]", line)
-    return int(match.group(1)) if match else None
+    if match:
+        return int(match.group(1))
+    match = re.match(r"\[(\d+)/(\d+)\]", line)
+    return 100 * int(match.group(1)) // int(match.group(2)) if match and int(match.group(2)) else None
 
 
 def progress_printer(label: str) -> Callable[[str], None]:
-    """An ``on_line`` callback for :func:`build` that shows ``label: NN%`` on one line, as it changes."""
-    shown = {"pct": None}
+    """An ``on_line`` callback for :func:`build` that shows ``label: NN%`` on one line, as it rises.
+
+    Never backwards: make reports each target of a build on its own scale, and its lines arrive out of order.
+    """
+    shown = {"pct": -1}
 
     def show(line: str) -> None:
         pct = progress_percent(line)
-        if pct is not None and pct != shown["pct"]:
+        if pct is not None and pct > shown["pct"]:
             shown["pct"] = pct
             print(f"\r{label}: {pct:3d}%", end="" if pct < 100 else "\n", flush=True)
 
