@@ -119,14 +119,18 @@ def _place(src: Path, dst: Path, link: bool = False) -> None:
     temporary.unlink(missing_ok=True)
     if src.is_symlink():
         os.symlink(os.readlink(src), temporary)  # libllama.so -> libllama.so.0: relative, kept as is
-    else:
-        try:
-            if not link:
-                raise OSError
-            os.link(src, temporary)  # the same file, where both folders are on one file system
-        except OSError:
-            shutil.copy2(src, temporary)
+    elif not (link and _hard_link(src, temporary)):
+        shutil.copy2(src, temporary)
     os.replace(temporary, dst)
+
+
+def _hard_link(src: Path, dst: Path) -> bool:
+    """Make ``dst`` the same file as ``src`` where both are on one file system."""
+    try:
+        os.link(src, dst)
+        return True
+    except OSError:
+        return False
 
 
 def install_libraries() -> Path:
