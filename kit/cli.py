@@ -178,7 +178,14 @@ def cmd_transparency(args) -> int:
 def cmd_demo(args) -> int:
     from kit import demo
 
-    return demo.serve(port=args.port, open_browser=not args.no_browser, preheat=not args.no_preheat)
+    return demo.serve(port=args.port, open_browser=not args.no_browser, preheat=not args.no_preheat,
+                      allow_hosts=args.allow_host)
+
+
+def cmd_lab(args) -> int:
+    from kit import lab
+
+    return lab.serve(port=args.port, open_browser=not args.no_browser, allow_hosts=args.allow_host)
 
 
 def cmd_chat(args) -> int:
@@ -281,6 +288,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="print the URL without opening a browser")
     p.add_argument("--no-preheat", action="store_true",
                    help="start each app's kernel when it is opened, not in advance (less CPU at start)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer to this host name (repeatable; also KIT_ALLOW_HOSTS=a,b); pages asked "
+                        "for under any other name than 127.0.0.1, localhost or [::1] are refused")
+
+    p = add("lab", cmd_lab, "Start JupyterLab on 127.0.0.1 with a token, opening the quickstart (offline settings).")
+    p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--no-browser", action="store_true", help="print the URL without opening a browser")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer to this host name (repeatable; also KIT_ALLOW_HOSTS=a,b)")
 
     p = add("chat", cmd_chat, "Ask the model one question (streams the answer).")
     p.add_argument("prompt")

@@ -36,3 +36,28 @@ def test_an_email_that_instructs_the_model_is_triaged_as_data(model):
     assert result.category in CATEGORIES and result.team in TEAMS
     assert result.urgency == "urgent" and result.sources["urgency"] == "rule: safeguarding"
     assert any("treated as part of the letter and not followed" in f for f in result.flags)
+
+
+def test_stop_in_the_triage_app_keeps_the_emails_triaged(model):
+    import base64
+    import csv
+    import datetime
+    import io
+    import re
+
+    from kit.admin.triage.app import TriageApp
+
+    app = TriageApp(model)
+    emails = [(f"e{n}.txt", f"My green bin at {n} Elm Road was not collected on Monday. Please help.".encode())
+              for n in range(1, 4)]
+    app.upload.value = tuple({"name": name, "content": data, "type": "", "size": len(data),
+                              "last_modified": datetime.datetime(2025, 1, 1)} for name, data in emails)
+    app.progress.observe(lambda change: change["new"] >= 1 and app.stop(), names="value")  # Stop after the first
+    assert app.run() and app.wait(600), "the triage did not stop"
+    assert app.message.value == "", app.message.value
+    assert app.frame.height == 1 and app.frame["id"].to_list() == ["e1.txt"]
+    assert app.status.value.startswith("Stopped after 1 of 3 emails")
+    assert app.results.value.count('<div class="kit-triage-item"') == 1
+    data = base64.b64decode(re.search(r'base64,([^"]+)"', app.download.value).group(1))
+    assert [row["id"] for row in csv.DictReader(io.StringIO(data.decode()))] == ["e1.txt"]
+    assert app.stop_button.layout.display == "none"

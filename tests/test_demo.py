@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -20,7 +21,7 @@ import nbformat
 import pytest
 
 import kit.demo
-from kit.demo import gallery, server
+from kit.demo import gallery, hosts, server
 from kit.errors import ConfigError, KitError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,17 @@ def _get(url: str, timeout: float = 120) -> str:
     with OPENER.open(url, timeout=timeout) as response:
         assert response.status == 200
         return response.read().decode("utf-8")
+
+
+def _status_under_host(port: int, host: str, path: str = "/") -> tuple[int, str]:
+    """GET ``path`` from 127.0.0.1:``port`` with this ``Host`` header (what a DNS-rebinding page would send)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        connection.request("GET", path, headers={"Host": host})
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
 
 
 def _notebook(path: Path, markdown: str | None, metadata: dict | None = None) -> Path:
@@ -166,6 +178,31 @@ def test_importing_kit_demo_leaves_voila_unimported():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
+# -- the host names the server answers to ----------------------------------------------------------
+def test_allowed_names_are_loopback_plus_the_names_given_and_the_environment(monkeypatch):
+    monkeypatch.setenv(hosts.ENV, "Team.Example., ,other.example")
+    assert hosts.allowed_names(["kit.example", "kit.example"]) == ("localhost", "kit.example", "team.example",
+                                                                  "other.example")
+    config = hosts.host_config(["kit.example"])  # what `kit demo` (Voila) and a Jupyter server (`kit lab`) take
+    assert config.Voila.tornado_settings == {"allow_remote_access": False,
+                                             "local_hostnames": ["localhost", "kit.example", "team.example",
+                                                                 "other.example"]}
+    assert config.ServerApp.allow_remote_access is False
+    assert config.ServerApp.local_hostnames == config.Voila.tornado_settings["local_hostnames"]
+
+
+@pytest.mark.parametrize("bad, why", [("192.168.1.5", "is an address"), ("[::1]", "is an address"),
+                                      ("http://kit.example", "not a host name"), ("*.example", "not a host name"),
+                                      ("kit.example:8866", "not a host name")])
+def test_a_bad_allowed_host_is_one_clear_line(bad, why):
+    with pytest.raises(ConfigError, match=why):
+        hosts.allowed_names([bad])
+    done = subprocess.run([sys.executable, "-m", "kit.cli", "demo", "--no-browser", "--allow-host", bad],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and why in done.stderr and "--allow-host" in done.stderr
+
+
 # -- starting the server: errors ------------------------------------------------------------------
 def test_start_refuses_a_port_in_use():
     with socket.socket() as taken:
@@ -225,6 +262,33 @@ def test_the_app_page_shows_no_code_and_fetches_nothing_outside(demo):
     assert "application/vnd.jupyter.widget-view+json" in page  # the app widget was displayed
 
 
+def test_pages_files_and_kernel_websockets_answer_only_to_loopback_names(demo):
+    """A DNS-rebinding page reaches 127.0.0.1 under its own name: every route refuses that Host with 403."""
+    import websocket  # websocket-client
+
+    port = demo.port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", "127.0.0.1"):
+        assert _status_under_host(port, host)[0] == 200, host
+    app_page = _get(demo.app_url("translate"))
+    for path in ("/", "/voila/render/translate.ipynb", "/kit/api/apps", "/voila/static/voila.js"):
+        status, body = _status_under_host(port, f"evil.example:{port}", path)
+        assert status == 403, path
+        assert "answers only to 127.0.0.1, localhost, [::1]" in body and "'evil.example:" in body
+        assert "--allow-host NAME" in body
+    kernel_id = re.search(r'kernelId["\']?\s*[:=]\s*["\']([0-9a-f-]{36})', app_page).group(1)
+    channels = f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels"
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(channels, host=f"evil.example:{port}", origin=f"http://evil.example:{port}",
+                                    timeout=30)
+    assert refused.value.status_code == 403 and b"answers only to" in refused.value.resp_body
+    ws = websocket.create_connection(channels, host=f"127.0.0.1:{port}", origin=f"http://127.0.0.1:{port}",
+                                     timeout=30)
+    try:
+        assert ws.status == 101  # the same kernel under the loopback name: the app's own connection works
+    finally:
+        ws.close()
+
+
 def test_a_template_override_cannot_bring_back_the_cdn(demo):
     page = _get(demo.app_url("translate") + "?template=lab")
     assert external_resources(page) == []
@@ -245,7 +309,8 @@ def test_a_new_app_notebook_is_listed_without_a_restart(tmp_path):
 def test_kit_demo_prints_the_url_serves_and_stops_cleanly_on_ctrl_c():
     port = server._free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "IPYTHONDIR": os.environ["KIT_HOME"] + "/ipython"}
-    proc = subprocess.Popen([sys.executable, "-m", "kit.cli", "demo", "--port", str(port), "--no-browser"],
+    proc = subprocess.Popen([sys.executable, "-m", "kit.cli", "demo", "--port", str(port), "--no-browser",
+                             "--allow-host", "kit.example"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
         url, seen, deadline = None, [], time.monotonic() + 120
@@ -258,6 +323,10 @@ def test_kit_demo_prints_the_url_serves_and_stops_cleanly_on_ctrl_c():
                 url = line.split("Demo apps: ", 1)[1].strip()
         assert url == f"http://127.0.0.1:{port}/", "".join(seen)
         assert "Translate a letter" in _get(url)
+        told = next(line for line in proc.stdout if "Press Ctrl-C" in line)
+        assert "answer only to the names 127.0.0.1, localhost, [::1], kit.example" in told
+        assert _status_under_host(port, f"kit.example:{port}")[0] == 200  # the name the user added
+        assert _status_under_host(port, f"evil.example:{port}")[0] == 403
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -281,6 +282,18 @@ def test_batch_records_failures_and_goes_on(tmp_path):
                              progress=False)
     assert dict(zip(result["document"].map_elements(lambda p: p.split("/")[-1], return_dtype=pl.Utf8),
                     result["status"])) == {"broken.docx": "failed", "letter0.txt": "translated"}
+
+
+def test_a_document_over_the_size_limit_is_a_failed_row_not_a_failed_batch(tmp_path):
+    docs = _write_docs(tmp_path / "in", count=1)
+    (docs / "huge.txt").write_text("Please call us.\n" * 100, encoding="utf-8")
+    model = rewriting(lambda s: "Helo")
+    result = translate_batch(model, docs, target="cy", source="en", back_translate=False, progress=False,
+                             max_bytes=1000)
+    rows = {Path(row["document"]).name: row for row in result.to_dicts()}
+    assert rows["letter0.txt"]["status"] == "translated" and rows["huge.txt"]["status"] == "failed"
+    assert "huge.txt is 1,600 bytes, over the limit of 1,000 bytes" in rows["huge.txt"]["error"]
+    assert len(model.calls) == 2  # only the letter's two lines went to the model
 
 
 def test_confidential_batch_state_holds_no_names_or_text(tmp_path):

@@ -291,3 +291,43 @@ def test_translates_an_uploaded_word_document_into_its_own_format(app):
     assert name == "reminder.fr.docx"
     translated = docx.Document(io.BytesIO(data))
     assert any(p.text.strip() for p in translated.paragraphs)
+
+
+# -- limits and Stop -----------------------------------------------------------------------------
+def test_an_upload_over_the_limit_is_refused_with_the_limit_named(app):
+    assert "up to 20 MB" in app.upload.description
+    app.upload.value = (_file("huge.txt", b"Dear resident, the bins go out on Monday.\n" * 714_286),)  # 30 MB
+    assert "huge.txt&#x27; is 30,000,012 bytes, over the limit of 20,000,000 bytes" in app.file_note.value
+    assert "KIT_MAX_UPLOAD_BYTES" in app.file_note.value and "kit-error" in app.file_note.value
+    assert not app.run()
+    assert "KIT_MAX_UPLOAD_BYTES" in app.message.value and not app.job.busy and app.table.value == ""
+
+
+def test_stop_keeps_the_segments_translated_so_far(app):
+    import time
+
+    app.text.value = "\n\n".join(f"Notice {n}: the library opens at nine on Monday." for n in range(1, 9))
+    pressed: list[float] = []
+
+    def press_stop(change):  # the user presses Stop once two segments are translated
+        if change["new"] >= 2 and not pressed:
+            pressed.append(time.monotonic())
+            app.stop_button.click()
+
+    app.progress.observe(press_stop, names="value")
+    assert not app.stop() and app.stop_button.layout.display == "none"  # nothing to stop yet, and no button
+    assert app.run()
+    assert app.stop_button.layout.display is None and not app.stop_button.disabled
+    assert app.wait(WAIT_S), "the translation did not stop"
+    stopped_in = time.monotonic() - pressed[0]
+    result = app.result
+    assert stopped_in < 10, f"{stopped_in:.1f} s from Stop to the end"
+    assert len(result.segments) == 8 and result.stopped == 6
+    assert all(s.reason == "stopped" and s.translation == s.source for s in result.segments[2:])
+    assert app.status.value.startswith("Stopped after 2 of 8 segments")
+    assert "Stopped after 2 of 8 segments" in app.summary.value
+    assert app.table.value.count("Not translated — original kept") == len(result.not_translated) >= 6
+    name, data = _link_bytes(app.download.value)
+    assert name == "translation.cy.txt" and b"Notice 8: the library opens at nine on Monday." in data
+    assert b"The translation was stopped before this segment was reached." in data
+    assert app.stop_button.layout.display == "none" and not app.button.disabled

@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import ipywidgets as widgets
+import pytest
 
 from kit.errors import InputError
 from kit.widgets.app import JobApp, resolve_folder, start_app, uploaded, uploaded_files
@@ -84,3 +85,38 @@ def test_a_panel_runs_one_job_and_says_why_it_did_not_start():
     assert "nothing to do yet" in panel.message.value and not panel.button.disabled and got == ["inputs"]
     assert panel._start(lambda: None, lambda _: 1 / 0) and panel.wait(10)
     assert "Something went wrong (ZeroDivisionError" in panel.message.value and panel.status.value == ""
+
+
+def test_stop_ends_the_job_at_its_next_check_and_keeps_what_it_finished():
+    panel, done = Panel(), []
+
+    def work(items):
+        for item in items:
+            if panel.job.cancelled():
+                break
+            done.append(item)
+            panel._show_progress(len(done), len(items), f"item {len(done)} of {len(items)}")
+            if len(done) == 3:
+                assert panel.stop_button.layout.display is None and not panel.stop_button.disabled
+                panel.stop_button.click()  # the user presses Stop while item 3 finishes
+        panel.out.value = f"Stopped after {len(done)} of {len(items)}" if panel.job.cancelled() else "Done"
+
+    assert not panel.stop() and panel.stop_button.layout.display == "none"
+    assert panel._start(lambda: list(range(100)), work) and panel.wait(10)
+    assert done == [0, 1, 2] and panel.out.value == "Stopped after 3 of 100"
+    assert panel.status.value == panel.STOPPING and panel.progress.value == 3  # no later progress overwrote it
+    assert panel.stop_button.layout.display == "none" and not panel.button.disabled
+    done.clear()
+    assert panel._start(lambda: list(range(5)), work) and panel.wait(10)  # a new job starts unstopped, until its own Stop
+    assert done == [0, 1, 2] and panel.out.value == "Stopped after 3 of 5"
+
+
+def test_an_upload_over_the_limit_is_a_message_naming_the_limit(monkeypatch):
+    from kit.errors import InputError as Refused
+    from kit.widgets.app import check_upload, upload_label
+
+    monkeypatch.setenv("KIT_MAX_UPLOAD_BYTES", "1000")
+    assert upload_label(".txt") == "(.txt; up to 0.001 MB)"
+    check_upload("small.txt", b"x" * 1000)
+    with pytest.raises(Refused, match=r"'big.txt' is 1,001 bytes, over the limit of 1,000 bytes.*KIT_MAX_UPLOAD_BYTES"):
+        check_upload("big.txt", b"x" * 1001)

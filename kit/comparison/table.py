@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from kit import csvsafe
 from kit.comparison.execute import RunOutcome
 from kit.comparison.grid import model_label, show
 
@@ -81,12 +82,16 @@ def wide_table(outcomes: list[RunOutcome], base: Path) -> pl.DataFrame:
 
 
 def save(long: pl.DataFrame, wide: pl.DataFrame, out_dir: Path) -> dict[str, Path]:
-    """Write both tables as CSV and Parquet into ``out_dir``; returns their paths by name."""
+    """Write both tables as CSV and Parquet into ``out_dir``; returns their paths by name.
+
+    In the CSVs a text cell a spreadsheet would run as a formula (an error message starting with ``=``) is made
+    inert (``kit.csvsafe``); the Parquet files keep the values exactly.
+    """
     paths = {"wide_csv": out_dir / "comparison.csv", "wide_parquet": out_dir / "comparison.parquet",
              "long_csv": out_dir / "comparison_long.csv", "long_parquet": out_dir / "comparison_long.parquet"}
-    wide.write_csv(paths["wide_csv"])
+    csvsafe.write_csv(wide, paths["wide_csv"])
     wide.write_parquet(paths["wide_parquet"])
-    long.write_csv(paths["long_csv"])
+    csvsafe.write_csv(long, paths["long_csv"])
     long.write_parquet(paths["long_parquet"])
     return paths
 

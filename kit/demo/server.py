@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kit import paths
-from kit.demo import gallery, voila_main
+from kit.demo import gallery, hosts, voila_main
 from kit.errors import ConfigError, KitError
 
 HOST = "127.0.0.1"
@@ -83,7 +83,8 @@ class DemoServer:
 
 
 def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str | os.PathLike | None = None,
-          timeout: float = START_TIMEOUT_S, preheat: bool | Iterable[str] = False) -> DemoServer:
+          timeout: float = START_TIMEOUT_S, preheat: bool | Iterable[str] = False,
+          allow_hosts: Iterable[str] = ()) -> DemoServer:
     """Start Voila on the app notebooks and wait until the landing page answers.
 
     Args:
@@ -95,10 +96,12 @@ def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str
             (``kit demo`` does); True for every app, or the names of some. Off by default here: warming
             six kernels costs a few seconds of CPU each at start, which a test of one app does not need.
             The landing page answers before the kernels are warm; it says which apps are still warming up.
+        allow_hosts: host names to answer to besides 127.0.0.1, localhost and [::1] (also ``KIT_ALLOW_HOSTS``);
+            a page or websocket asked for under any other ``Host`` gets 403 (:mod:`kit.demo.hosts`).
 
     Raises:
         KitError: Voila is not installed, the apps folder is missing, an app to preheat is not in it,
-            the port is taken, or Voila did not start (the message ends with its log).
+            a host name is not one, the port is taken, or Voila did not start (the message ends with its log).
     """
     if importlib.util.find_spec("voila") is None:
         raise KitError(
@@ -109,6 +112,7 @@ def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str
     if not folder.is_dir():
         raise ConfigError(f"No demo apps folder at {folder}. Point `apps` (or KIT_APPS_DIR) at a folder of notebooks.")
     warm = preheat_names(folder, preheat)
+    names = hosts.allowed_names(allow_hosts)
     port = _free_port() if port == 0 else _check_port(port)
     keep_log = log_path is not None
     if log_path is None:
@@ -121,7 +125,7 @@ def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str
     env = {**os.environ, gallery.APPS_ENV: str(folder), "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kit.demo.voila_main", *voila_args(folder, port, data_dir, warm)],
+            [sys.executable, "-m", "kit.demo.voila_main", *voila_args(folder, port, data_dir, warm, names)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder,
         )
     server = DemoServer(process, port, folder, log_path, keep_log)
@@ -138,20 +142,24 @@ def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str
     return server
 
 
-def serve(port: int = 8866, open_browser: bool = True, preheat: bool = True) -> int:
+def serve(port: int = 8866, open_browser: bool = True, preheat: bool = True, allow_hosts: Iterable[str] = ()) -> int:
     """Serve the demo apps until Ctrl-C (``kit demo``): print the landing page's URL, maybe open it.
 
-    ``preheat`` (on unless ``kit demo --no-preheat``) warms one kernel per app, so each opens at once.
+    ``preheat`` (on unless ``kit demo --no-preheat``) warms one kernel per app, so each opens at once;
+    ``allow_hosts`` (``kit demo --allow-host NAME``) are names to answer to besides the loopback ones.
     """
+    names = hosts.allowed_names(allow_hosts)  # a bad name is a message before anything starts
     print("Starting the demo apps (this takes a few seconds)...", flush=True)
-    server = start(port, log_path=paths.user_dir() / "demo.log", preheat=preheat)
+    server = start(port, log_path=paths.user_dir() / "demo.log", preheat=preheat, allow_hosts=allow_hosts)
     try:
         print(f"Demo apps: {server.url}")
         if preheat:
             print("Each app is being prepared in the background (one kernel each), so it opens at once; the page "
                   "shows which are ready. `kit demo --no-preheat` starts them only when opened.")
-        print(f"Served on this computer only ({HOST}); nothing is fetched from the internet. "
-              "Press Ctrl-C to stop.", flush=True)
+        added = [name for name in names if name != "localhost"]
+        print(f"Served on this computer only ({HOST}); nothing is fetched from the internet. Pages answer only "
+              f"to the names {', '.join(hosts.LOOPBACK + tuple(added))}"
+              + ("" if added else " (add one with --allow-host NAME)") + ". Press Ctrl-C to stop.", flush=True)
         if open_browser:
             import webbrowser
 
@@ -181,13 +189,15 @@ def preheat_names(folder: Path, preheat: bool | Iterable[str]) -> tuple[str, ...
     return names
 
 
-def voila_args(folder: Path, port: int, data_dir: Path, preheat: Iterable[str] = ()) -> list[str]:
+def voila_args(folder: Path, port: int, data_dir: Path, preheat: Iterable[str] = (),
+               allow_hosts: Iterable[str] = ()) -> list[str]:
     """Voila's command line: 127.0.0.1 only, this port or fail, no code, no tracebacks, the kit template,
-    and a warm kernel for each app in ``preheat``."""
-    preheat = tuple(preheat)
+    a warm kernel for each app in ``preheat``, and the host names to answer to besides loopback ones."""
+    preheat, allow_hosts = tuple(preheat), tuple(allow_hosts)
     return [
         str(folder),
         *([f"{voila_main.PREHEAT_OPTION}{','.join(preheat)}"] if preheat else []),
+        *([f"{voila_main.HOSTS_OPTION}{','.join(allow_hosts)}"] if allow_hosts else []),
         f"--port={port}",
         f"--Voila.ip={HOST}",
         "--Voila.port_retries=0",  # else Voila moves to a random port without saying so
@@ -201,9 +211,9 @@ def voila_args(folder: Path, port: int, data_dir: Path, preheat: Iterable[str] =
     ]
 
 
-def _check_port(port: int) -> int:
+def _check_port(port: int, command: str = "kit demo") -> int:
     if not 0 < port < 65536:
-        raise ConfigError(f"Port {port} is not a valid port; use a number from 1024 to 65535, e.g. --port 8866.")
+        raise ConfigError(f"Port {port} is not a valid port; use a number from 1024 to 65535, e.g. {command} --port 8866.")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         # As tornado does: a port left in TIME_WAIT by a server that just stopped is free to reuse.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -213,10 +223,10 @@ def _check_port(port: int) -> int:
             if exc.errno == errno.EADDRINUSE:
                 raise ConfigError(
                     f"Port {port} on {HOST} is already in use (another `kit demo`, Jupyter or web server?). "
-                    f"Stop that program, or choose another port: kit demo --port {port + 1}"
+                    f"Stop that program, or choose another port: {command} --port {port + 1}"
                 ) from None
             raise ConfigError(f"Cannot listen on {HOST}:{port} ({exc.strerror}). "
-                              "Choose a port above 1024, e.g. kit demo --port 8866.") from None
+                              f"Choose a port above 1024, e.g. {command} --port 8866.") from None
     return port
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from kit import limits
 from kit.errors import InputError
 
 SUFFIXES = (".md", ".txt", ".docx", ".pdf")
@@ -131,6 +132,7 @@ def read_text(data: bytes, name: str) -> tuple[list[Block], str]:
 
 def read_docx(data: bytes, name: str) -> tuple[list[Block], str]:
     """Blocks of a .docx: Title and Heading styles are headings; list items and table rows are grouped."""
+    limits.check_docx(data, name)
     try:
         import docx
         from docx.table import Table
@@ -215,10 +217,11 @@ def read_pdf(data: bytes, name: str) -> tuple[list[Block], str]:
             reader = PdfReader(io.BytesIO(data))
             if reader.is_encrypted:
                 raise DocumentError(f"{name} is an encrypted PDF. Save an unprotected copy to search it.")
+            limits.check("pdf_pages", len(reader.pages), name, hint="Split the PDF, or save its text as .txt.")
             pages = [page.extract_text() or "" for page in reader.pages]
     except ImportError:
         raise InputError("pypdf is not installed. Install the kit's dependencies with `make install`.") from None
-    except DocumentError:
+    except (DocumentError, limits.LimitError):
         raise
     except Exception as exc:  # pypdf raises many kinds for a damaged file
         raise DocumentError(f"{name} is not a readable PDF ({type(exc).__name__}). "
@@ -252,8 +255,17 @@ READERS: dict[str, Callable[[bytes, str], tuple[list[Block], str]]] = {
 
 
 def read_blocks(data: bytes, name: str) -> tuple[list[Block], str]:
-    """The blocks of a document by its file extension, and a note about its reading (or '')."""
+    """The blocks of a document by its file extension, and a note about its reading (or '').
+
+    Raises:
+        DocumentError: an unsupported, unreadable or too large document (``kit.limits``: ``KIT_MAX_DOC_BYTES``,
+            ``KIT_MAX_DOCX_INFLATED_BYTES``, ``KIT_MAX_PDF_PAGES``).
+    """
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in READERS:
         raise DocumentError(f"{name}: unsupported file type; use {', '.join(SUFFIXES)}.")
-    return READERS[suffix](data, name)
+    try:
+        limits.check("doc_bytes", len(data), name, hint="Split the document, or remove large pictures from it.")
+        return READERS[suffix](data, name)
+    except limits.LimitError as exc:  # ingest reports a DocumentError and skips the file, the others are read
+        raise DocumentError(str(exc)) from None

@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 
+from kit import limits
 from kit.errors import InputError
 
 # Tried in this order when the bytes are not UTF-8; the one that yields the most plausible letters wins.
@@ -69,7 +70,17 @@ def _delimiter(text: str) -> str:
 
 
 def read_rows(path: Path) -> tuple[list[tuple[int, list[str]]], str]:
-    """All CSV rows of ``path`` with the line each starts on, and the encoding used."""
+    """All CSV rows of ``path`` with the line each starts on, and the encoding used.
+
+    A file over ``KIT_MAX_CSV_BYTES`` is refused before it is read (``kit.limits``). Cells of any length are read
+    (one huge cell must not cost the whole file); :func:`oversized` says which row to skip.
+    """
+    try:
+        limits.check("csv_bytes", path.stat().st_size, str(path), hint="Split the list into one file per year.")
+    except limits.LimitError as exc:
+        raise PlanningDataError(str(exc)) from None
+    except OSError:
+        pass  # read_bytes says why
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -78,6 +89,8 @@ def read_rows(path: Path) -> tuple[list[tuple[int, list[str]]], str]:
         raise PlanningDataError(f"{path} is not a text CSV (it holds NUL bytes: an Excel .xls/.xlsx file?). "
                                 "Save it as CSV first.")
     text, encoding = decode(data)
+    # csv's own cell limit (128 KiB) fails the whole file on one long cell; the file size bounds a cell instead.
+    csv.field_size_limit(max(csv.field_size_limit(), len(data) + 1))
     # newline="" lets csv see \r, \n and \r\n alike, and keeps newlines inside quoted fields.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     rows: list[tuple[int, list[str]]] = []
@@ -89,6 +102,16 @@ def read_rows(path: Path) -> tuple[list[tuple[int, list[str]]], str]:
     except csv.Error as exc:
         raise PlanningDataError(f"{path} line {reader.line_num}: not readable as CSV ({exc}).") from None
     return rows, encoding
+
+
+def oversized(row: list[str]) -> str | None:
+    """Why a row is skipped when one of its cells is over ``KIT_MAX_CSV_CELL_CHARS``, else None."""
+    longest = max((len(cell) for cell in row), default=0)
+    if not limits.over("csv_cell_chars", longest):
+        return None
+    limit = limits.LIMITS["csv_cell_chars"]
+    return (f"a cell of {longest:,} characters, over the limit of {limits.allowed('csv_cell_chars'):,} for one cell "
+            f"(row skipped; set {limit.env} to a larger number to read it)")
 
 
 def normalise_header(name: str) -> str:

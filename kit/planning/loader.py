@@ -12,7 +12,7 @@ import re
 import warnings
 from pathlib import Path
 
-from kit.planning.csvfile import PlanningDataError, clean, normalise_header, read_rows
+from kit.planning.csvfile import PlanningDataError, clean, normalise_header, oversized, read_rows
 from kit.planning.decisions import appeal_outcome, normalise_decision, parse_date
 from kit.planning.extraction import parsers
 from kit.planning.report import FileReport, LoadReport, RowProblem
@@ -98,6 +98,11 @@ def _read_file(path: Path, report: LoadReport, *, want: tuple[str, ...], single:
     for line, row in rows[position + 1:]:
         if not any(cell.strip() for cell in row):
             continue  # blank line
+        too_long = oversized(row)
+        if too_long:
+            report.problems.append(RowProblem(str(path), line, too_long, False))
+            unreadable += 1
+            continue
         if len(row) != width and any(cell.strip() for cell in row[width:]):
             why = f"{len(row)} fields where the header has {width}"
             report.problems.append(RowProblem(str(path), line, why, False))

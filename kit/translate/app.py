@@ -13,7 +13,7 @@ from kit.errors import InputError, KitError
 from kit.model import ChatModel
 from kit.translate import view
 from kit.widgets import html
-from kit.widgets.app import JobApp, start_app, uploaded
+from kit.widgets.app import JobApp, check_upload, start_app, upload_label, upload_note, uploaded
 
 ACCEPTED = (".txt", ".md", ".docx")
 
@@ -43,7 +43,7 @@ class TranslateApp(JobApp):
             placeholder="Paste a letter, notice or email here, or upload a document below.",
             layout=widgets.Layout(width="auto", height="14em"))
         self.upload = widgets.FileUpload(accept=",".join(ACCEPTED), multiple=False,
-                                         description="Upload a document (.txt, .md, .docx)",
+                                         description=f"Upload a document {upload_label('.txt, .md, .docx')}",
                                          layout=widgets.Layout(width="auto"))
         self.remove_file = widgets.Button(description="Remove document", layout=widgets.Layout(display="none"))
         self.file_note = widgets.HTML()
@@ -86,7 +86,7 @@ class TranslateApp(JobApp):
                 widgets.HBox([self.source, self.target]),
                 widgets.HBox([self.glossary_upload, self.glossary_note]),
                 self.confidential,
-                widgets.HBox([self.button, self.progress, self.status]),
+                widgets.HBox([self.button, self.stop_button, self.progress, self.status]),
                 self.message,
                 self.summary,
                 self.table,
@@ -117,10 +117,12 @@ class TranslateApp(JobApp):
                                  "Save it as a Word (.docx) or plain text (.txt) file and upload it again.")
             if not data.strip():
                 raise InputError(f"The document {name!r} is empty.")
+            check_upload(name, data)
         glossary = None
         glossary_file = uploaded(self.glossary_upload)
         if glossary_file is not None:
             name, data = glossary_file
+            check_upload(name, data)
             try:
                 csv_text = data.decode("utf-8-sig")
             except UnicodeDecodeError:
@@ -143,16 +145,20 @@ class TranslateApp(JobApp):
         with privacy.confidential(confidential):
             if upload is not None:
                 result = self._translation.translate_bytes(model, upload[1], upload[0], target=target, source=source,
-                                                           glossary=glossary, progress=self._on_progress)
+                                                           glossary=glossary, progress=self._on_progress,
+                                                           cancel=self.job.cancelled)
             else:
                 result = self._translation.translate(model, text, target=target, source=source, glossary=glossary,
-                                                     format="text", progress=self._on_progress)
+                                                     format="text", progress=self._on_progress,
+                                                     cancel=self.job.cancelled)
         self.result = result
         self.summary.value = view.summary_html(result, self.names)
         self.table.value = view.segments_html(result, self.names)
         self.download.value = view.download_html(result, upload[0] if upload else None)
         seconds = time.monotonic() - started
-        self.status.value = f"Done: {len(result.segments)} segments in {seconds:.0f} s."
+        total = len(result.segments)
+        self.status.value = (f"Stopped after {total - result.stopped} of {total} segments ({seconds:.0f} s)."
+                             if result.stopped else f"Done: {total} segments in {seconds:.0f} s.")
 
     # -- display ---------------------------------------------------------------------------
     def _on_click(self, _button: widgets.Button) -> None:
@@ -163,13 +169,8 @@ class TranslateApp(JobApp):
 
     def _on_upload(self, change: dict) -> None:
         upload = uploaded(self.upload)
-        if upload is None:
-            self.file_note.value = ""
-            self.remove_file.layout.display = "none"
-            return
-        self.file_note.value = html.message(
-            f"Using the document {upload[0]} ({len(upload[1]):,} bytes); the text box is ignored.", "info")
-        self.remove_file.layout.display = None
+        self.remove_file.layout.display = "none" if upload is None else None
+        self.file_note.value = upload_note(upload, "document")
 
 
 def translate_app(model: ChatModel | str | None = None, *, confidential: bool = False,

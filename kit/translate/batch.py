@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from kit import batch as kit_batch
-from kit import privacy
+from kit import limits, privacy
+from kit import store as kit_store
 from kit.errors import InputError, KitError
 from kit.model import ChatModel
 from kit.paths import write_atomic
@@ -85,7 +86,8 @@ def translate_batch(model: ChatModel, docs: str | Path | Iterable[str | Path], *
         docs: a folder (its .txt/.md/.docx files) or a list of paths.
         output_dir: where translations go (default: ``translated_<target>`` beside the first document).
         state_dir: where the resume state lives (default: ``output_dir``).
-        **kw: passed to ``translate`` (``back_translate``, ``max_segment_tokens``, ``gen``...).
+        **kw: passed to ``translate`` (``back_translate``, ``max_segment_tokens``, ``gen``, ``max_segments``,
+            ``max_bytes``...); a document over a limit (``kit.limits``) is a failed row, the others are translated.
 
     Returns:
         A polars DataFrame: one row per document with its output, status, segments, flagged, not_translated
@@ -99,16 +101,21 @@ def translate_batch(model: ChatModel, docs: str | Path | Iterable[str | Path], *
     out_dir = Path(output_dir) if output_dir is not None else (
         (paths[0].parent if paths else Path.cwd()) / f"translated_{target}"
     )
+    kit_store.private_dir(out_dir)  # the translations hold the documents' text: a folder the kit makes is 0700
     state = _State(Path(state_dir or out_dir) / STATE_FILE)
     settings = _settings_key(model, target, source, loaded, kw)
     confidential = privacy.is_confidential()
 
     def run(path: Path) -> dict[str, Any]:
-        data = path.read_bytes()
-        key = hashlib.sha256(settings.encode() + hashlib.sha256(data).digest()).hexdigest()
         output = out_dir / f"{path.stem}.{target}{path.suffix.lower()}"
         row = {"document": str(path), "output": str(output), "status": "skipped", "segments": None,
                "flagged": None, "not_translated": None, "seconds": 0.0, "error": None}
+        try:  # a file over the limit costs its row, before it is read
+            limits.check("translate_bytes", path.stat().st_size, path.name, override=kw.get("max_bytes"))
+        except limits.LimitError as exc:
+            return {**row, "status": "failed", "output": None, "error": str(exc)}
+        data = path.read_bytes()
+        key = hashlib.sha256(settings.encode() + hashlib.sha256(data).digest()).hexdigest()
         if key in state.done and output.is_file():
             done = state.done[key]
             return {**row, "segments": done["segments"], "flagged": done["flagged"],

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kit import limits
 from kit.errors import KitError
 from kit.translate.errors import CorruptDocxError
 from kit.translate.inline import SWITCH_BASE, SWITCH_LIMIT, SWITCH_RE, strip_switches
@@ -74,8 +75,10 @@ def read_docx(data: bytes, name: str = "the .docx file") -> DocxDocument:
 
     Raises:
         CorruptDocxError: the bytes are not a readable .docx (not a zip, or missing its document part).
+        LimitError: it would unzip to more than the kit's limit, or is a zip bomb (checked before unzipping).
     """
     docx = _import_docx()
+    limits.check_docx(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
         walked = list(_walk(document))

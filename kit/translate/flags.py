@@ -54,6 +54,7 @@ REASONS: dict[str, str] = {
     "echo": "The model's answer repeated the original instead of translating it.",
     "wrong_language": "The model's answer was in {language}, not {target}.",
     "model_error": "The model could not be run for it ({error}).",
+    "stopped": "The translation was stopped before this segment was reached.",
 }
 
 # How a protected token's kind reads in an explanation.

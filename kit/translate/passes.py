@@ -21,7 +21,7 @@ from kit.translate.glossary import Glossary, Term
 from kit.translate.inline import strip_switches
 from kit.translate.languages import Language
 from kit.translate.protect import Masked, has_words, missing_tokens, protect, restore_checked
-from kit.translate.result import NOT_TRANSLATED, TRANSLATED, UNCHANGED, SegmentResult
+from kit.translate.result import NOT_TRANSLATED, STOPPED, TRANSLATED, UNCHANGED, SegmentResult
 from kit.translate.segments import Piece, Unit
 
 ANSWER_MARGIN = 1.5  # answer budget = expected translation tokens x this + ANSWER_EXTRA
@@ -64,6 +64,7 @@ class Job:
     markdown: bool = False
     segments: int = 0
     passes: int = 1
+    cancel: Callable[[], bool] | None = None  # true once the caller asks to stop: no more model calls
     done: int = 0
     stage_done: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -105,6 +106,7 @@ class Answer:
     text: str | None
     formatting_kept: bool = True
     error: str | None = None
+    stopped: bool = False  # the translation was stopped before this segment
 
 
 def make_segment(index: int, unit: Unit, piece: Piece, protected: Sequence[str], markdown: bool) -> Segment:
@@ -135,6 +137,8 @@ def forward(job: Job, segment: Segment) -> Answer:
     try:
         if not has_words(segment.masked.text):
             return Answer(None)
+        if job.cancel is not None and job.cancel():
+            return Answer("", stopped=True)
         out, kept = _ask(job, segment.masked, job.source, job.target, job.terms)
         missing = job.glossary.missing(segment.piece.text, out)
         if missing:
@@ -153,6 +157,8 @@ def verdict(job: Job, segment: Segment, answer: Answer, unchanged: tuple[str, ..
     """(status, reason, detected language) of a segment's answer."""
     if answer.text is None:
         return UNCHANGED, None, None
+    if answer.stopped:
+        return NOT_TRANSLATED, STOPPED, None
     if answer.error is not None:
         return NOT_TRANSLATED, "model_error", None
     # Content kept exactly (code spans, names asked for) says nothing about whether the rest was translated.
@@ -169,6 +175,8 @@ def back(job: Job, answer: Answer, status: str) -> tuple[str | None, str | None]
     try:
         if status != TRANSLATED or not answer.text:
             return None, None
+        if job.cancel is not None and job.cancel():
+            return None, "stopped before this check"
         masked = protect(strip_switches(answer.text), job.protected, job.markdown)
         back_text, _ = _ask(job, masked, job.target, job.source)
         return back_text, None

@@ -12,6 +12,7 @@ from kit.translate.formats import format_for
 TRANSLATED = "translated"  # the model's answer is in the document
 NOT_TRANSLATED = "not_translated"  # no usable answer (see ``reason``): the original is kept in the document
 UNCHANGED = "unchanged"  # nothing to translate (only numbers, codes or punctuation): kept as it was
+STOPPED = "stopped"  # the reason of a segment not translated because the translation was stopped before it
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,8 @@ class SegmentResult:
     """One segment: what is in the document for it (``translation``), its status, and the checks on it.
 
     ``translation`` is the text the document holds: the model's translation, or the original when
-    ``status`` is ``"not_translated"`` (``reason``: ``empty``, ``echo``, ``wrong_language`` or
-    ``model_error``; the unusable answer is in ``model_output``). The flags describe that text. ``error``
+    ``status`` is ``"not_translated"`` (``reason``: ``empty``, ``echo``, ``wrong_language``,
+    ``model_error`` or ``stopped``; the unusable answer is in ``model_output``). The flags describe that text. ``error``
     holds the model's error, for a segment not translated or one whose back-translation check failed.
     """
 
@@ -67,6 +68,11 @@ class Translation:
     def not_translated(self) -> tuple[SegmentResult, ...]:
         """The segments with no usable translation (the document keeps their original text)."""
         return tuple(segment for segment in self.segments if segment.status == NOT_TRANSLATED)
+
+    @property
+    def stopped(self) -> int:
+        """How many segments were not reached because the translation was stopped (0: it ran to the end)."""
+        return sum(segment.reason == STOPPED for segment in self.segments)
 
     def review_summary(self) -> str:
         """The review note that ends the downloaded document: which segments were not translated, and why."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kit import batch
+from kit import batch, limits
 from kit.errors import InputError
 from kit.model import ChatModel
 from kit.translate import passes, prompting, quality
@@ -55,16 +55,23 @@ def translate_units(model: ChatModel, units: Sequence[Unit], *, target: str, sou
                     glossary: GlossaryLike = None, progress: Progress | None = None, back_translate: bool = True,
                     max_segment_tokens: int | None = None, protected: Iterable[str] = (),
                     thresholds: quality.Thresholds | None = None, gen: Mapping[str, Any] | None = None,
-                    workers: int | None = None,
-                    markdown: bool = False) -> tuple[str, str, list[str], tuple[SegmentResult, ...]]:
+                    workers: int | None = None, markdown: bool = False, max_segments: int | None = None,
+                    cancel: Callable[[], bool] | None = None) -> tuple[str, str, list[str], tuple[SegmentResult, ...]]:
     """Translate parsed units; returns source code, target code, each unit's text for the document, the segments.
 
     A unit's text holds its segments' translations, or the original text of a segment not translated.
     ``markdown``: the units are Markdown, so inline emphasis, code and links are kept as formatting marks.
+    ``max_segments``: refuse more segments than this before the first model call (default: ``KIT_MAX_SEGMENTS``).
+    ``cancel``: once it returns True no more model calls are made; the segments not reached keep their
+    original text with reason ``stopped`` (and what was finished is kept).
 
     Raises:
         TranslationError: the model failed on every segment (the first error says why).
+        LimitError: more segments than ``max_segments``.
     """
+    hint = "Translate the document in parts, e.g. a section at a time."
+    limits.check("translate_segments", len(units), "The document, at one segment or more per paragraph,",
+                 override=max_segments, hint=hint)  # every unit is at least one segment: refuse before cutting a huge document up
     target_lang = get_language(target)
     source_lang = _resolve_source(source, units)
     if source_lang.code == target_lang.code:
@@ -85,8 +92,10 @@ def translate_units(model: ChatModel, units: Sequence[Unit], *, target: str, sou
         pieces_of.append(pieces)
         for piece in pieces:
             segments.append(passes.make_segment(len(segments), unit, piece, extra, markdown))
+    limits.check("translate_segments", len(segments), "The document", override=max_segments, hint=hint)
     job = passes.Job(model, source_lang, target_lang, glossary, terms, extra, dict(gen or {}),
-                     thresholds or quality.Thresholds(), progress, markdown, len(segments), 2 if back_translate else 1)
+                     thresholds or quality.Thresholds(), progress, markdown, len(segments), 2 if back_translate else 1,
+                     cancel)
     answers = batch.map(lambda seg: passes.forward(job, seg), segments, model=model, workers=workers, progress=False)
     _raise_if_all_failed(answers)
     unchanged = tuple(term.target for term in terms if term.target.casefold() == term.source.casefold()) + extra
@@ -107,7 +116,7 @@ def translate_units(model: ChatModel, units: Sequence[Unit], *, target: str, sou
 
 def _raise_if_all_failed(answers: Sequence[passes.Answer]) -> None:
     """A model that fails on every segment is a setup problem to report, not a document to return untranslated."""
-    tried = [answer for answer in answers if answer.text is not None]
+    tried = [answer for answer in answers if answer.text is not None and not answer.stopped]
     if tried and all(answer.error is not None for answer in tried):
         raise TranslationError(f"The model failed on every segment, so nothing was translated. The first error: "
                                f"{tried[0].error}")
@@ -122,7 +131,8 @@ def translate(model: ChatModel, text: str, *, target: str, source: str = "auto",
               format: str = "text", progress: Progress | None = None, back_translate: bool = True,
               max_segment_tokens: int | None = None, protected: Iterable[str] = (),
               thresholds: quality.Thresholds | None = None, gen: Mapping[str, Any] | None = None,
-              workers: int | None = None) -> Translation:
+              workers: int | None = None, max_segments: int | None = None, max_bytes: int | None = None,
+              cancel: Callable[[], bool] | None = None) -> Translation:
     """Translate a plain-text or Markdown document, keeping its structure; every segment is checked.
 
     A segment with no usable translation (empty answer, source echoed, wrong language, model error) keeps
@@ -143,6 +153,13 @@ def translate(model: ChatModel, text: str, *, target: str, source: str = "auto",
         thresholds: limits for the quality flags (default: the constants in ``kit.translate.quality``).
         gen: generation settings for every call, e.g. ``{"max_tokens": 64}`` (default: sized per segment).
         workers: concurrent requests (default ``model.parallel``: 1 in-process, the slots of a llama-server).
+        max_segments, max_bytes: the most segments and UTF-8 bytes accepted, checked before any model call
+            (default: ``KIT_MAX_SEGMENTS``, ``KIT_MAX_TRANSLATE_BYTES``; 0: no limit).
+        cancel: a function that returns True to stop (e.g. ``threading.Event().is_set``): no more model calls
+            are made, and the result keeps what was finished (``result.stopped`` counts the segments not reached).
+
+    Raises:
+        LimitError: the text is over ``max_bytes`` or cuts into more than ``max_segments`` segments.
     """
     started = time.perf_counter()
     if isinstance(text, (bytes, bytearray)):
@@ -155,11 +172,15 @@ def translate(model: ChatModel, text: str, *, target: str, source: str = "auto",
             "(for .docx use translate_file or translate_bytes)."
         )
     check_not_empty(text)
+    if len(text) > limits.allowed("translate_bytes", max_bytes) // 4:  # encoding a short text is not worth it
+        limits.check("translate_bytes", len(text.encode("utf-8")), "The text", override=max_bytes,
+                     hint="Translate it in parts.")
     layout = parse_markdown(text) if format == "markdown" else parse_text(text)
     src, tgt, translations, segments = translate_units(
         model, layout.units, target=target, source=source, glossary=glossary, progress=progress,
         back_translate=back_translate, max_segment_tokens=max_segment_tokens, protected=protected,
-        thresholds=thresholds, gen=gen, workers=workers, markdown=format == "markdown",
+        thresholds=thresholds, gen=gen, workers=workers, markdown=format == "markdown", max_segments=max_segments,
+        cancel=cancel,
     )
     if format == "markdown":
         translations = _escape_cells(layout.units, translations)
@@ -174,13 +195,16 @@ def translate_bytes(model: ChatModel, data: bytes, filename: str, *, target: str
     translation keeps its marks, else the paragraph is one style and flagged ``formatting_simplified``;
     segments not translated are listed in a last "Translation review" section of the document.
 
-    ``**kw`` are ``translate``'s options (``back_translate``, ``max_segment_tokens``, ``protected``, ``gen``...).
+    ``**kw`` are ``translate``'s options (``back_translate``, ``max_segment_tokens``, ``protected``, ``gen``,
+    ``max_segments``, ``max_bytes``, ``cancel``...). A .docx is refused before it is unzipped when it would
+    unzip to more than ``KIT_MAX_DOCX_INFLATED_BYTES`` (see ``kit.limits``).
     """
     started = time.perf_counter()
     fmt = format_for(filename)
     name = Path(filename).name
     if not data:
         raise EmptyDocumentError(f"{name} is empty: there is no text to translate.")
+    limits.check("translate_bytes", len(data), name, override=kw.get("max_bytes"), hint=_bytes_hint(fmt))
     if fmt != "docx":
         text = decode_text(data, name)
         check_not_empty(text, name)
@@ -189,6 +213,7 @@ def translate_bytes(model: ChatModel, data: bytes, filename: str, *, target: str
     doc = read_docx(data, name)
     if not doc.units:
         raise EmptyDocumentError(f"{name} has no text in its paragraphs or tables: nothing to translate.")
+    kw.pop("max_bytes", None)
     src, tgt, translations, segments = translate_units(
         model, doc.units, target=target, source=source, glossary=glossary, progress=progress, **kw
     )
@@ -199,14 +224,23 @@ def translate_bytes(model: ChatModel, data: bytes, filename: str, *, target: str
     return dataclasses.replace(result, seconds=time.perf_counter() - started, docx_bytes=out)
 
 
+def _bytes_hint(fmt: str) -> str:
+    return "Translate it in parts" + (", or remove large pictures from it." if fmt == "docx" else ".")
+
+
 def translate_file(model: ChatModel, path: str | Path, *, target: str, source: str = "auto",
                    glossary: GlossaryLike = None, output: str | Path | None = None, progress: Progress | None = None,
                    **kw: Any) -> Translation:
-    """Translate a .txt, .md or .docx file; with ``output``, write the translation there in the same format."""
+    """Translate a .txt, .md or .docx file; with ``output``, write the translation there in the same format.
+
+    A file over ``max_bytes`` (default ``KIT_MAX_TRANSLATE_BYTES``) is refused before it is read.
+    """
     path = Path(path)
     format_for(path)
     if not path.is_file():
         raise InputError(f"No file at {path}. Check the path (a relative path starts from {Path.cwd()}).")
+    limits.check("translate_bytes", path.stat().st_size, path.name, override=kw.get("max_bytes"),
+                 hint=_bytes_hint(format_for(path)))
     translation = translate_bytes(model, path.read_bytes(), path.name, target=target, source=source,
                                   glossary=glossary, progress=progress, **kw)
     if output is not None:

@@ -27,6 +27,11 @@ def summary_html(result: Any, names: dict[str, str]) -> str:
              f"{language_name(result.target_language, names)}")
     noun = "segment" if total == 1 else "segments"
     missing = len(getattr(result, "not_translated", ()))
+    stopped = getattr(result, "stopped", 0)
+    if stopped:
+        return message(f"Stopped after {total - stopped} of {total} {noun} ({route}): the document keeps the original "
+                       f"text of the {stopped} not reached and lists them in a review note at its end. "
+                       f"{flagged} of {total} need review.", "warn")
     if flagged:
         verb = "needs" if flagged == 1 else "need"
         text = f"{flagged} of {total} {noun} {verb} review ({route}). Highlighted rows below."

@@ -47,6 +47,33 @@ def uploaded_files(upload: widgets.FileUpload) -> list[tuple[str, bytes]]:
     return files
 
 
+def upload_label(kinds: str) -> str:
+    """An upload button's label: the file kinds and the largest file taken, e.g. "(.txt, .docx; up to 20 MB)"."""
+    from kit import limits
+
+    most = limits.allowed("upload_bytes")
+    return f"({kinds}; up to {most / limits.MB:g} MB)" if most else f"({kinds})"
+
+
+def check_upload(name: str, data: bytes) -> None:
+    """Refuse an uploaded file over ``KIT_MAX_UPLOAD_BYTES`` with a message naming the limit (``kit.limits``)."""
+    from kit import limits
+
+    limits.check("upload_bytes", len(data), f"The file {name!r}",
+                 hint="Upload a smaller file, or split it into parts.")
+
+
+def upload_note(upload: tuple[str, bytes] | None, what: str) -> str:
+    """The note under an upload box: which ``what`` (e.g. "document") is used, or why it is too large ("": none)."""
+    if upload is None:
+        return ""
+    try:
+        check_upload(*upload)
+    except KitError as exc:
+        return html.message(str(exc), "error")
+    return html.message(f"Using the {what} {upload[0]} ({len(upload[1]):,} bytes); the text box is ignored.", "info")
+
+
 def uploaded(upload: widgets.FileUpload) -> tuple[str, bytes] | None:
     """(file name, content) of the first uploaded file, or None."""
     files = uploaded_files(upload)
@@ -73,11 +100,13 @@ class JobApp(widgets.VBox):
     A subclass calls :meth:`_init_job` first in its ``__init__``, then makes its widgets; it must have
     ``button``, ``status`` (a Label) and ``message`` (HTML), and may have ``progress`` (an IntProgress).
     ``ACTION`` holds the button's label when idle and while busy; ``BUSY`` is said when it is pressed
-    while a job runs.
+    while a job runs. ``stop_button`` (shown while a job runs, where the subclass places it) asks the job to
+    stop: the job passes ``self.job.cancelled`` to its capability as ``cancel=`` and shows what it finished.
     """
 
     ACTION = ("Run", "Running...")
     BUSY = "A job is already running; wait for it to finish."
+    STOPPING = "Stopping after the current item..."
     progress: widgets.IntProgress | None = None
 
     def _init_job(self, model: ChatModel | str | None = None, *, background: bool = True) -> None:
@@ -87,6 +116,18 @@ class JobApp(widgets.VBox):
         self._background = background
         self._progress_lock = threading.Lock()
         self.job = Job(on_error=self._show_error, on_finish=self._finish)
+        self.stop_button = widgets.Button(description="Stop", button_style="warning", icon="stop",
+                                          tooltip="Stop after the current item; what is finished is kept",
+                                          layout=widgets.Layout(display="none"))
+        self.stop_button.on_click(lambda _: self.stop())
+
+    def stop(self) -> bool:
+        """Press Stop: the job stops at its next check and keeps what it finished. False when nothing runs."""
+        if not self.job.cancel():
+            return False
+        self.stop_button.disabled = True
+        self.status.value = self.STOPPING
+        return True
 
     def _start(self, read: Callable[[], Any], work: Callable[[Any], None], clear: tuple[Any, ...] = (),
                starting: str = "Starting...") -> bool:
@@ -121,7 +162,7 @@ class JobApp(widgets.VBox):
     def _show_progress(self, done: int, total: int, label: str) -> None:
         # Items may finish on several threads; never let the bar step backwards.
         with self._progress_lock:
-            if done < self.progress.value and total == self.progress.max:
+            if done < self.progress.value and total == self.progress.max or self.job.cancelled():
                 return
             self.progress.max = max(int(total), 1)
             self.progress.value = min(int(done), self.progress.max)
@@ -130,11 +171,16 @@ class JobApp(widgets.VBox):
     def _set_busy(self, busy: bool, text: str = "Starting...") -> None:
         self.button.disabled = busy
         self.button.description = self.ACTION[busy]
+        self._show_stop(busy)
         if self.progress is not None:
             self.progress.layout.display = None if busy else "none"
             if busy:
                 self.progress.value = 0
                 self.status.value = text
+
+    def _show_stop(self, busy: bool) -> None:
+        self.stop_button.disabled = not busy
+        self.stop_button.layout.display = None if busy else "none"
 
     def _finish(self) -> None:
         self._set_busy(False)

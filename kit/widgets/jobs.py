@@ -3,6 +3,9 @@
 A click handler that ran the model itself would hold the kernel for the whole job; in Voila the page
 would then show nothing until the end. A thread keeps the kernel answering, and ipywidgets sends
 state changes from any thread, so progress bars move while the model works.
+
+A Stop button calls :meth:`Job.cancel`; the job's loop asks :meth:`Job.cancelled` between items (pass it to a
+capability as ``cancel=job.cancelled``), stops there, and keeps what it finished. Nothing is killed mid-call.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ def describe_error(exc: BaseException) -> str:
 
 
 class Job:
-    """Runs one function at a time and reports how it ended through callbacks."""
+    """Runs one function at a time, reports how it ended through callbacks, and can be asked to stop."""
 
     def __init__(self, on_error: Callable[[str], None], on_finish: Callable[[], None] | None = None):
         self._on_error = on_error
         self._on_finish = on_finish
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._stop = threading.Event()
 
     @property
     def busy(self) -> bool:
@@ -45,6 +49,7 @@ class Job:
         """
         if not self._lock.acquire(blocking=False):
             return False
+        self._stop.clear()
         context = contextvars.copy_context()
         if not background:
             context.run(self._run, fn)
@@ -52,6 +57,17 @@ class Job:
         self._thread = threading.Thread(target=context.run, args=(self._run, fn), name="kit-widget-job", daemon=True)
         self._thread.start()
         return True
+
+    def cancel(self) -> bool:
+        """Ask the running job to stop at its next check; False when no job is running."""
+        if not self.busy:
+            return False
+        self._stop.set()
+        return True
+
+    def cancelled(self) -> bool:
+        """Whether the running job has been asked to stop (its loop checks this between items)."""
+        return self._stop.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the running job; True when none is left running."""

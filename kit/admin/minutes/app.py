@@ -12,7 +12,7 @@ from kit import privacy
 from kit.admin.minutes import view
 from kit.errors import InputError
 from kit.widgets import html
-from kit.widgets.app import JobApp, start_app, uploaded
+from kit.widgets.app import JobApp, check_upload, start_app, upload_label, upload_note, uploaded
 
 ACCEPTED = (".txt", ".vtt", ".docx")
 
@@ -35,7 +35,7 @@ class MinutesApp(JobApp):
                                      "or upload a .txt, .vtt or .docx transcript below.",
                                      layout=widgets.Layout(width="auto", height="14em"))
         self.upload = widgets.FileUpload(accept=",".join(ACCEPTED), multiple=False,
-                                         description="Upload a transcript (.txt, .vtt, .docx)",
+                                         description=f"Upload a transcript {upload_label('.txt, .vtt, .docx')}",
                                          layout=widgets.Layout(width="auto"))
         self.file_note = widgets.HTML()
         self.date = widgets.DatePicker(description="Meeting date")
@@ -58,7 +58,7 @@ class MinutesApp(JobApp):
         self.upload.observe(self._on_upload, names="value")
         super().__init__([widgets.HTML(html.STYLE), widgets.HTML("<b>Meeting transcript</b>"), self.text,
                           self.upload, self.file_note, widgets.HBox([self.date, self.date_note]), self.use_model,
-                          self.confidential, widgets.HBox([self.button, self.progress, self.status]), self.message,
+                          self.confidential, widgets.HBox([self.button, self.stop_button, self.progress, self.status]), self.message,
                           self.summary, self.minutes, self.download], layout=widgets.Layout(width="100%"))
         self.add_class("kit-app")
         self.add_class("kit-minutes-app")
@@ -75,6 +75,8 @@ class MinutesApp(JobApp):
                              "transcript, then press Write minutes.")
         if upload is not None and PurePath(upload[0]).suffix.lower() not in ACCEPTED:
             raise InputError(f"This app reads .txt, .vtt and .docx transcripts; {upload[0]!r} is not one of those.")
+        if upload is not None:
+            check_upload(*upload)
         from kit.admin.minutes.transcripts import read_transcript
 
         source = read_transcript(upload[1], upload[0]) if upload else read_transcript(self.text.value)
@@ -89,20 +91,21 @@ class MinutesApp(JobApp):
         model = self._load_model() if use_model else None
         self.status.value = "Reading the transcript..."
         with privacy.confidential(confidential):
-            result = minutes(model, transcript, meeting_date=date, use_model=use_model, progress=self._on_progress)
+            result = minutes(model, transcript, meeting_date=date, use_model=use_model, progress=self._on_progress,
+                             cancel=self.job.cancelled)
         self.result = result
         self.summary.value = view.summary_html(result)
         self.minutes.value = view.minutes_html(result)
         self.download.value = view.downloads_html(result, upload_name)
-        self.status.value = f"Done in {time.monotonic() - started:.0f} s."
+        seconds = time.monotonic() - started
+        stopped = next((w.split(":")[0] for w in result.warnings if w.startswith("Stopped after")), None)
+        self.status.value = f"{stopped} ({seconds:.0f} s)." if stopped else f"Done in {seconds:.0f} s."
 
     def _on_progress(self, done: int, total: int) -> None:
         self._show_progress(done, total, f"The model has read part {done} of {total}")
 
     def _on_upload(self, change: dict) -> None:
-        upload = uploaded(self.upload)
-        self.file_note.value = "" if upload is None else html.message(
-            f"Using the transcript {upload[0]} ({len(upload[1]):,} bytes); the text box is ignored.", "info")
+        self.file_note.value = upload_note(uploaded(self.upload), "transcript")
 
 def minutes_app(model: Any = None, *, confidential: bool = False, use_model: bool = True) -> widgets.Widget:
     """The minutes app for a notebook or a Voila page (a message, not a traceback, if it cannot start)."""

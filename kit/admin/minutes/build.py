@@ -21,6 +21,7 @@ from kit.admin.minutes.model import read_window, window_budget
 from kit.admin.minutes.result import Minutes
 from kit.admin.minutes.rules import attendees, find_items
 from kit.admin.minutes.transcripts import Transcript, read_transcript
+from kit import limits
 from kit.errors import KitError
 
 Progress = Callable[[int, int], None]
@@ -28,7 +29,8 @@ Progress = Callable[[int, int], None]
 
 def minutes(model: Any, source: str | Path | bytes | Transcript, *, name: str | None = None,
             meeting_date: dt.date | None = None, title: str | None = None, use_model: bool = True,
-            max_chunk_tokens: int | None = None, overlap: int = 2, progress: Progress | None = None) -> Minutes:
+            max_chunk_tokens: int | None = None, overlap: int = 2, progress: Progress | None = None,
+            max_model_lines: int | None = None, cancel: Callable[[], bool] | None = None) -> Minutes:
     """Minutes of a meeting from its transcript (a path, bytes with ``name``, text, or a parsed Transcript).
 
     Args:
@@ -38,9 +40,13 @@ def minutes(model: Any, source: str | Path | bytes | Transcript, *, name: str | 
         overlap: lines each window shares with the one before (an item up to ``overlap + 1`` lines long is
             always read whole in some window).
         progress: called with (windows done, windows in all).
+        max_model_lines: the model reads at most this many lines, the first ones (default:
+            ``KIT_MAX_MINUTES_MODEL_LINES``; 0: all); the rules read every line; a warning says where it stopped.
+        cancel: a function that returns True to stop: no further window goes to the model; the minutes keep
+            the windows read so far and every rule-found item, with a warning saying where it stopped.
 
     Raises:
-        TranscriptError: the transcript is empty or cannot be read.
+        TranscriptError: the transcript is empty, cannot be read, or is over ``KIT_MAX_TRANSCRIPT_BYTES``.
     """
     started = time.perf_counter()
     transcript = source if isinstance(source, Transcript) else read_transcript(source, name)
@@ -56,8 +62,16 @@ def minutes(model: Any, source: str | Path | bytes | Transcript, *, name: str | 
     chunks: list[Chunk] = []
     if use_model and model is not None:
         budget = max_chunk_tokens or window_budget(model, people)
-        parts = windows(transcript.lines, model.count_tokens, budget, overlap)
+        lines = transcript.lines
+        if limits.over("minutes_model_lines", len(lines), max_model_lines):
+            lines = lines[:limits.allowed("minutes_model_lines", max_model_lines)]
+            warnings.append(_cut_warning(lines[-1].number, len(transcript.lines), max_model_lines))
+        parts = windows(lines, model.count_tokens, budget, overlap)
         for index, window in enumerate(parts):
+            if cancel is not None and cancel():
+                warnings.append(f"Stopped after {index} of {len(parts)} parts: the model read lines up to "
+                                f"{parts[index - 1].last if index else 0}; the rest were read by the rules only.")
+                break
             chunks.append(Chunk(index, window.first, window.last, window.tokens))
             try:
                 summary, found, refused = read_window(model, transcript, window, index, people, meeting)
@@ -80,3 +94,11 @@ def minutes(model: Any, source: str | Path | bytes | Transcript, *, name: str | 
         transcript_name=transcript.name, transcript_lines=len(transcript.lines), chunks=tuple(chunks),
         rejected=tuple(rejected), warnings=tuple(warnings), seconds=time.perf_counter() - started,
     )
+
+
+def _cut_warning(last: int, total: int, override: int | None) -> str:
+    limit = limits.LIMITS["minutes_model_lines"]
+    return (f"The transcript has {total:,} lines, over the limit of {limits.allowed('minutes_model_lines', override):,} "
+            f"the model reads ({limit.env}), so the summary and the model's items cover lines up to {last} only; "
+            f"the rules read every line. To let the model read more, set {limit.env} to a larger number (0: no "
+            "limit) or pass max_model_lines= (the embedded model took about 3 hours over 20,000 lines on a laptop).")

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from kit import limits
 from kit.admin.minutes.dates import parse_date
 from kit.errors import InputError
 
@@ -232,27 +233,49 @@ def parse_docx(data: bytes, name: str = "transcript.docx") -> Transcript:
 
 
 def read_transcript(source: str | Path | bytes, name: str | None = None) -> Transcript:
-    """A transcript from a path, from bytes (with ``name`` giving the format), or from text itself."""
+    """A transcript from a path, from bytes (with ``name`` giving the format), or from text itself.
+
+    Raises:
+        TranscriptError: empty, unreadable, or over ``KIT_MAX_TRANSCRIPT_BYTES`` (checked before reading; see
+            ``kit.limits``); a .docx that would unzip to more than ``KIT_MAX_DOCX_INFLATED_BYTES``.
+    """
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and len(source) < 500
                                     and Path(source).suffix.lower() in FORMATS and Path(source).is_file()):
         path = Path(source)
         if not path.is_file():
             raise TranscriptError(f"No transcript at {path}. Check the path.")
+        _check_size(path.stat().st_size, path.name)
         return read_transcript(path.read_bytes(), name or path.name)
     if isinstance(source, str):
         if not source.strip():
             raise TranscriptError("The transcript is empty. Paste or upload a meeting transcript (.txt, .vtt, .docx).")
+        if limits.over("transcript_bytes", len(source)):
+            _check_size(len(source.encode("utf-8")), name or "The transcript")
         return parse_text(source, name or "transcript.txt")
     name = name or "transcript.txt"
+    _check_size(len(source), name)
     fmt = FORMATS.get(Path(name).suffix.lower())
     if fmt is None:
         raise TranscriptError(f"{name!r} is not a transcript format the kit reads; use .txt, .vtt or .docx.")
     if not source.strip():
         raise TranscriptError(f"The transcript {name!r} is empty (0 bytes of text). Upload the exported transcript.")
     if fmt == "docx":
+        try:
+            limits.check_docx(source, name)
+        except limits.LimitError as exc:
+            raise TranscriptError(str(exc)) from None
         return parse_docx(source, name)
     try:
         text = source.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = source.decode("cp1252", errors="replace")  # Windows exports; every byte still becomes a character
     return parse_vtt(text, name) if fmt == "vtt" else parse_text(text, name)
+
+
+def _check_size(size: int, name: str) -> None:
+    """Refuse a transcript over ``KIT_MAX_TRANSCRIPT_BYTES`` before it is parsed."""
+    try:
+        limits.check("transcript_bytes", size, name, hint="A long meeting's transcript is rarely over 1 MB; "
+                     "check that this is the transcript, or split it into parts.")
+    except limits.LimitError as exc:
+        raise TranscriptError(str(exc)) from None

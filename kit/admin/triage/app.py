@@ -11,7 +11,7 @@ from kit import privacy
 from kit.admin.triage import view
 from kit.errors import InputError
 from kit.widgets import html
-from kit.widgets.app import JobApp, start_app, uploaded_files
+from kit.widgets.app import JobApp, check_upload, start_app, upload_label, uploaded_files
 
 ACCEPTED = (".txt", ".eml", ".md")
 
@@ -32,7 +32,7 @@ class TriageApp(JobApp):
         self.text = widgets.Textarea(placeholder="Paste an email or letter here, or upload emails below.",
                                      layout=widgets.Layout(width="auto", height="12em"))
         self.upload = widgets.FileUpload(accept=",".join(ACCEPTED), multiple=True,
-                                         description="Upload emails (.txt, .eml)", layout=widgets.Layout(width="auto"))
+                                         description=f"Upload emails {upload_label('.txt, .eml')}", layout=widgets.Layout(width="auto"))
         self.confidential = widgets.Checkbox(value=bool(confidential), indent=False, layout=widgets.Layout(width="100%"),
                                              description="Confidential mode: keep no copy of the text on this "
                                                          "computer's disk")
@@ -44,7 +44,7 @@ class TriageApp(JobApp):
         self.download = widgets.HTML()
         self.button.on_click(lambda _: self.run())
         super().__init__([widgets.HTML(html.STYLE), widgets.HTML("<b>Email or letter</b>"), self.text, self.upload,
-                          self.confidential, widgets.HBox([self.button, self.progress, self.status]), self.message,
+                          self.confidential, widgets.HBox([self.button, self.stop_button, self.progress, self.status]), self.message,
                           self.results, self.download], layout=widgets.Layout(width="100%"))
         self.add_class("kit-app")
         self.add_class("kit-triage-app")
@@ -61,6 +61,7 @@ class TriageApp(JobApp):
         for name, content in uploaded_files(self.upload):
             if PurePath(name).suffix.lower() not in ACCEPTED:
                 raise InputError(f"This app reads .txt, .md and .eml files; {name!r} is not one of those.")
+            check_upload(name, content)
             from kit.admin.triage.batch import message_text
 
             ids.append(name)
@@ -79,12 +80,14 @@ class TriageApp(JobApp):
         model = self._load_model()
         self.status.value = "Triaging..."
         with privacy.confidential(confidential):
-            done = triage_frame(model, frame, progress=False, on_item=self._on_progress)
+            done = triage_frame(model, frame, progress=False, on_item=self._on_progress, cancel=self.job.cancelled)
         self.frame = done
         self.results.value = view.results_html(done.to_dicts())
         self.download.value = view.download_html(done.drop("text"))
         urgent = int(done["safeguarding"].sum())
-        self.status.value = f"Done: {done.height} item(s), {urgent} with safeguarding words."
+        finished = (f"Stopped after {done.height} of {frame.height} emails" if done.height < frame.height
+                    else f"Done: {done.height} item(s)")
+        self.status.value = f"{finished}, {urgent} with safeguarding words."
 
     def _on_progress(self, done: int, total: int) -> None:
         self._show_progress(done, total, f"email {done} of {total}")

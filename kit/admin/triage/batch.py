@@ -77,12 +77,15 @@ class ResultStore:
 
 
 def triage_frame(model: ChatModel | None, df, *, text: str = "text", id: str = "id", store: str | Path | None = None,
-                 progress: bool = True, on_item: Callable[[int, int], None] | None = None):
+                 progress: bool = True, on_item: Callable[[int, int], None] | None = None,
+                 cancel: Callable[[], bool] | None = None):
     """Add triage columns to a table of emails (``text`` and ``id`` columns); resumable with ``store``.
 
     Adds category, urgency, team, draft, safeguarding (bool), safeguarding_words, language, flags, sources
     (JSON) and model_urgency, plus ``resumed`` (True for rows taken from the store). An item the model fails
     on gets a flag, never an exception that loses the batch; an empty text is flagged the same way.
+    ``cancel``: a function that returns True to stop; the rows finished by then are returned (fewer rows than
+    ``df``: compare heights), and with ``store`` a rerun goes on from there.
     """
     import polars as pl
 
@@ -95,7 +98,9 @@ def triage_frame(model: ChatModel | None, df, *, text: str = "text", id: str = "
     rows = df.select(pl.col(id).cast(pl.Utf8).alias("_id"), pl.col(text).cast(pl.Utf8).alias("_text")).to_dicts()
     done = [0]
 
-    def run(row: dict) -> dict:
+    def run(row: dict) -> dict | None:
+        if cancel is not None and cancel():
+            return None
         body = row["_text"] or ""
         key = item_key(model, row["_id"], body, fingerprint)
         hit = saved.get(key) if saved is not None else None
@@ -115,6 +120,9 @@ def triage_frame(model: ChatModel | None, df, *, text: str = "text", id: str = "
         return result
 
     results = kit_batch.map(run, rows, progress=progress, desc="triage", workers=1)
+    if None in results:  # stopped: keep the rows finished before the stop
+        df = df.head(results.index(None))
+        results = results[:df.height]
     columns = {
         "category": pl.Series([r.get("category") for r in results], dtype=pl.Utf8),
         "urgency": pl.Series([r.get("urgency") for r in results], dtype=pl.Utf8),

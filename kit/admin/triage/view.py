@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kit import csvsafe
 from kit.widgets.html import download_link, esc
 
 STYLE = """
@@ -65,8 +66,8 @@ def results_html(records: list[dict[str, Any]]) -> str:
 
 
 def download_html(frame: Any) -> str:
-    """A CSV of the results (lists and JSON as text)."""
+    """A CSV of the results (lists and JSON as text; a cell a spreadsheet would run as a formula made inert)."""
     import polars as pl
 
     flat = frame.with_columns([pl.col(c).list.join(" | ") for c, t in frame.schema.items() if t == pl.List(pl.Utf8)])
-    return download_link(flat.write_csv().encode("utf-8"), "triage.csv", "Download the results (CSV)")
+    return download_link(csvsafe.write_csv(flat), "triage.csv", "Download the results (CSV)")
