@@ -264,8 +264,16 @@ def read_blocks(data: bytes, name: str) -> tuple[list[Block], str]:
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in READERS:
         raise DocumentError(f"{name}: unsupported file type; use {', '.join(SUFFIXES)}.")
+    check_size(len(data), name)
     try:
-        limits.check("doc_bytes", len(data), name, hint="Split the document, or remove large pictures from it.")
         return READERS[suffix](data, name)
     except limits.LimitError as exc:  # ingest reports a DocumentError and skips the file, the others are read
+        raise DocumentError(str(exc)) from None
+
+
+def check_size(size: int, name: str) -> None:
+    """Raise :class:`DocumentError` when a document of ``size`` bytes is over ``KIT_MAX_DOC_BYTES``."""
+    try:
+        limits.check("doc_bytes", size, name, hint="Split the document, or remove large pictures from it.")
+    except limits.LimitError as exc:
         raise DocumentError(str(exc)) from None

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.docs import index
-from kit.docs.formats import SUFFIXES, DocumentError, read_blocks
+from kit.docs.formats import SUFFIXES, DocumentError, check_size, read_blocks
 from kit.docs.index import CorruptIndex, FileEntry
 from kit.docs.sections import Hit, Section, SkippedFile, to_sections
 from kit.docs.tokens import tokens
@@ -130,6 +130,10 @@ def _read_inside(path: Path, root: Path) -> bytes:
 
 def _read(path: Path, name: str, size: int, mtime_ns: int, root: Path) -> FileEntry:
     """Read and section one file; whatever goes wrong becomes the entry's error, never an exception."""
+    try:
+        check_size(size, name)  # before reading: a huge file is skipped without being loaded into memory
+    except DocumentError as exc:
+        return FileEntry(size, mtime_ns, "", error=str(exc).removeprefix(name).strip(" :"))
     try:
         data = _read_inside(path, root)
     except OSError as exc:
