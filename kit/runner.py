@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from kit import figures, hashing, paths
+from kit import figures, hashing, kernel, paths
 from kit.errors import InputError, KitError
 
 MANIFEST_VERSION = 1
@@ -111,7 +111,7 @@ def execute(path: Path, output: Path, params: dict[str, Any], *, given: dict[str
     try:
         with local_kernel() as kernel_options:
             papermill.execute_notebook(
-                str(path), str(output), parameters=params, progress_bar=progress, kernel_name="python3",
+                str(path), str(output), parameters=params, progress_bar=progress, kernel_name=kernel.name(),
                 cwd=str(path.parent.resolve()), **kernel_options,
             )
     except PapermillExecutionError as exc:

@@ -61,3 +61,17 @@ def test_recipes_such_as_the_native_tools_build_see_the_flag(tmp_path):
     out = subprocess.run(["make", "-s", "-C", str(ROOT), "--eval", probe, "kit-probe", "KIT_CMAKE_EXTRA=-DGGML_CUDA=on",
                           f"PYTHON={sys.executable}"], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[-DGGML_CUDA=on]"
+
+
+def test_install_registers_the_kit_kernel_in_the_venv_after_the_kit(tmp_path):
+    plan = _plan(tmp_path)
+    register = re.search(r"^(\S+)/bin/python -m ipykernel install --sys-prefix --name fellowship-kit .*$", plan, re.M)
+    assert register and register.group(1) == f"{tmp_path}/venv"  # the venv's own prefix, never the user's home
+    assert plan.index("pip install --quiet -e") < register.start()  # after the kit is installed
+
+
+def test_make_lab_runs_the_install_steps_then_kit_lab(tmp_path):
+    plan = subprocess.run(["make", "-n", "--no-print-directory", "-C", str(ROOT), "lab", f"VENV={tmp_path}/venv", f"CACHE={tmp_path}/cache",
+                           f"PYTHON={sys.executable}", "LAB_PORT=8899"], capture_output=True, text=True, check=True).stdout
+    assert "ipykernel install --sys-prefix --name fellowship-kit" in plan and "build-server --sdist" in plan
+    assert plan.rstrip().splitlines()[-1] == f"{tmp_path}/venv/bin/kit lab --port 8899"

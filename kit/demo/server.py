@@ -12,7 +12,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from kit import paths
@@ -114,12 +114,7 @@ def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str
     warm = preheat_names(folder, preheat)
     names = hosts.allowed_names(allow_hosts)
     port = _free_port() if port == 0 else _check_port(port)
-    keep_log = log_path is not None
-    if log_path is None:
-        handle, name = tempfile.mkstemp(prefix="kit-demo-", suffix=".log")
-        os.close(handle)
-        log_path = name
-    log_path = Path(log_path)
+    log_path, keep_log = log_file(log_path, "kit-demo-")
     data_dir = paths.user_dir() / "voila"
     data_dir.mkdir(exist_ok=True)
     env = {**os.environ, gallery.APPS_ENV: str(folder), "PYTHONUNBUFFERED": "1"}
@@ -128,14 +123,27 @@ def start(port: int = 0, *, apps: str | os.PathLike | None = None, log_path: str
             [sys.executable, "-m", "kit.demo.voila_main", *voila_args(folder, port, data_dir, warm, names)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder,
         )
-    server = DemoServer(process, port, folder, log_path, keep_log)
+    return wait_until_up(DemoServer(process, port, folder, log_path, keep_log), timeout, "Voila")
+
+
+def log_file(log_path: str | os.PathLike | None, prefix: str) -> tuple[Path, bool]:
+    """Where a server's log goes and whether to keep it: ``log_path``, else a temporary file removed on stop."""
+    if log_path is not None:
+        return Path(log_path), True
+    handle, name = tempfile.mkstemp(prefix=prefix, suffix=".log")
+    os.close(handle)
+    return Path(name), False
+
+
+def wait_until_up(server: DemoServer, timeout: float, what: str) -> DemoServer:
+    """Return ``server`` once it answers; else stop it and raise with the end of ``what``'s log."""
     try:
-        _wait_until_up(server, timeout)
+        _wait_until_up(server, timeout, what)
     except KitError as exc:
         server._keep_log = True  # the message points at it
         server.stop()
         tail = server.log_tail()
-        raise KitError(f"{exc} Voila's log is at {log_path}" + (f"; it ends with:\n{tail}" if tail else ".")) from None
+        raise KitError(f"{exc} {what}'s log is at {server.log_path}" + (f"; it ends with:\n{tail}" if tail else ".")) from None
     except BaseException:  # Ctrl-C while starting: leave nothing running
         server.stop()
         raise
@@ -151,7 +159,8 @@ def serve(port: int = 8866, open_browser: bool = True, preheat: bool = True, all
     names = hosts.allowed_names(allow_hosts)  # a bad name is a message before anything starts
     print("Starting the demo apps (this takes a few seconds)...", flush=True)
     server = start(port, log_path=paths.user_dir() / "demo.log", preheat=preheat, allow_hosts=allow_hosts)
-    try:
+
+    def announce() -> None:
         print(f"Demo apps: {server.url}")
         if preheat:
             print("Each app is being prepared in the background (one kernel each), so it opens at once; the page "
@@ -164,14 +173,22 @@ def serve(port: int = 8866, open_browser: bool = True, preheat: bool = True, all
             import webbrowser
 
             webbrowser.open(server.url)
+
+    return run_until_stopped(server, "the demo apps", announce)
+
+
+def run_until_stopped(server: DemoServer, what: str, announce: Callable[[], None]) -> int:
+    """Announce ``server``, then wait until Ctrl-C (0) and stop it; raise if it stops by itself."""
+    try:
+        announce()
         code = server.wait()
     except KeyboardInterrupt:
-        print("\nStopping the demo apps...", flush=True)
+        print(f"\nStopping {what}...", flush=True)
         return 0
     finally:
         server.stop()
-    raise KitError(f"The demo server stopped by itself (exit code {code}). Its log is at {server.log_path}:\n"
-                   f"{server.log_tail()}")
+    raise KitError(f"{what[:1].upper()}{what[1:]} stopped by itself (exit code {code}). Its log is at "
+                   f"{server.log_path}:\n{server.log_tail()}")
 
 
 def preheat_names(folder: Path, preheat: bool | Iterable[str]) -> tuple[str, ...]:
@@ -236,13 +253,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(server: DemoServer, timeout: float) -> None:
+def _wait_until_up(server: DemoServer, timeout: float, what: str) -> None:
     # No proxies: an http_proxy setting must not route a loopback check elsewhere.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not server.running:
-            raise KitError(f"The demo server stopped while starting (exit code {server.process.returncode}).")
+            raise KitError(f"{what} stopped while starting (exit code {server.process.returncode}).")
         try:
             with opener.open(server.url, timeout=2) as response:
                 if response.status == 200:
@@ -250,4 +267,4 @@ def _wait_until_up(server: DemoServer, timeout: float) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             pass
         time.sleep(0.25)
-    raise KitError(f"The demo server did not answer at {server.url} within {timeout:.0f} s.")
+    raise KitError(f"{what} did not answer at {server.url} within {timeout:.0f} s.")
