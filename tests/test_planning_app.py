@@ -129,3 +129,15 @@ def test_the_notebook_is_thin_and_commit_ready():
     assert "planning_app(" in app.source
     for cell in nb.cells[1:]:
         assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.model
+def test_stop_keeps_the_comments_already_analysed(model):
+    app = PlanningApp(model, background=False, applications=SAMPLE)
+    _upload(app, "comments.csv", COMMENTS)
+    app.progress.observe(lambda change: change["new"] >= 1 and app.stop(), names="value")  # Stop after the first
+    assert app.analyse(), app.message.value
+    assert app.message.value == "", app.message.value
+    assert len(app.analysis.comments) == 1
+    assert app.status.value.startswith("Stopped after 1 of 2 comments"), app.status.value
+    assert app.stop_button.layout.display == "none" and not app.check_button.disabled

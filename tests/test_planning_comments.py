@@ -289,3 +289,20 @@ def test_the_labelled_set_per_application_and_a_sample_spread_over_the_applicati
     assert comments_eval.sample(None).height == labelled.height
     with pytest.raises(InputError, match="at least 1"):
         comments_eval.sample(0)
+
+
+@pytest.mark.parametrize("themes", [COMMENT_THEMES, None], ids=["given themes", "discovered themes"])
+def test_a_stopped_analysis_keeps_the_comments_it_finished_and_says_so(themes):
+    texts = [f"I object: the noise from the bar at number {n} will keep the street awake." for n in range(1, 6)]
+    asked = []
+
+    def cancel() -> bool:  # the Stop button pressed once two comments are read
+        asked.append(1)
+        return len(asked) > 2
+
+    analysis = analyse_comments(None, texts, themes, method="lexicon", cancel=cancel)
+    assert [c.text for c in analysis.comments] == texts[:2]
+    assert sum(analysis.stance_counts.values()) == 2
+    assert any(note.startswith("Stopped after 2 of 5 comments") for note in analysis.notes), analysis.notes
+    whole = analyse_comments(None, texts, themes, method="lexicon", cancel=lambda: False)
+    assert len(whole.comments) == 5 and not any(n.startswith("Stopped") for n in whole.notes)

@@ -86,7 +86,7 @@ class PlanningApp(JobApp):
         self.search.observe(lambda _: self._refresh_choices(), names="value")
         self.pick.observe(self._on_pick, names="value")
         super().__init__([widgets.HTML(html.STYLE + planning_view.STYLE), self.tabs,
-                          widgets.HBox([self.progress, self.status]), self.message],
+                          widgets.HBox([self.stop_button, self.progress, self.status]), self.message],
                          layout=widgets.Layout(width="100%"))
         self.add_class("kit-app")
         self.add_class("kit-planning-app")
@@ -141,10 +141,12 @@ class PlanningApp(JobApp):
         model = self._load_model()
         self.status.value = "Reading the comments..."
         themes = planning.COMMENT_THEMES if mode == "given" else None
-        analysis = planning.analyse_comments(model, comments, themes, progress=self._on_progress)
+        analysis = planning.analyse_comments(model, comments, themes, progress=self._on_progress,
+                                             cancel=self.job.cancelled)
         self.analysis = analysis
         self.comments_view.value = planning_view.comments_html(analysis)
-        self.status.value = f"Done: {len(analysis.comments)} comments in {time.monotonic() - started:.0f} s."
+        stopped = next((note.split(":")[0] for note in analysis.notes if note.startswith("Stopped after")), None)
+        self.status.value = f"{stopped or f'Done: {len(analysis.comments)} comments'} in {time.monotonic() - started:.0f} s."
 
     # -- picking a real application --------------------------------------------------------
     def _load_choices(self, applications: Any) -> None:
@@ -183,6 +185,7 @@ class PlanningApp(JobApp):
     def _set_busy(self, busy: bool, text: str = "") -> None:  # two buttons, neither relabelled
         for button in (self.check_button, self.analyse_button):
             button.disabled = busy
+        self._show_stop(busy)
         self.progress.layout.display = None if busy else "none"
         if busy:
             self.progress.value = 0

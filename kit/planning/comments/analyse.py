@@ -72,7 +72,8 @@ def read_comments(source: str | Path | bytes, *, name: str | None = None):
 def analyse_comments(model: ChatModel | None, comments: Any,
                      themes: Sequence[Theme | str] | dict[str, str] | None = None, *,
                      seed: int | None = None, method: str = "hybrid",
-                     progress: Callable[[int, int], None] | None = None) -> CommentAnalysis:
+                     progress: Callable[[int, int], None] | None = None,
+                     cancel: Callable[[], bool] | None = None) -> CommentAnalysis:
     """Stance and themes for each comment, theme counts with majority and minority views, and verbatim quotes.
 
     Args:
@@ -83,6 +84,9 @@ def analyse_comments(model: ChatModel | None, comments: Any,
         seed: None decodes greedily (reproducible); a number samples with that seed (for stability checks).
         method: "hybrid", "model" or "lexicon".
         progress: called with (done, total) after each comment.
+        cancel: asked between model calls (an app's Stop button); once it returns True no more model calls are
+            made: the analysis covers the comments whose stance was read, their themes found by the model where it
+            got to them and by the lexicon after that (each comment's ``themes_method`` says which), with a note.
 
     Raises:
         InputError: no comment with text, an unknown method, or a catch-all theme such as "Other".
@@ -100,19 +104,28 @@ def analyse_comments(model: ChatModel | None, comments: Any,
         if progress is not None:
             progress(next(steps, total), total)
 
+    def stopped() -> bool:
+        return cancel is not None and cancel()
+
     stances = []
     for item in items:
+        if stopped():
+            break
         stances.append(_stance(model, item["text"], seed, method))
         tick()
     readings, notes = [], []
     for item, (stance, stance_method) in zip(items, stances):
-        found, themes_method = _given_themes(model, item["text"], vocabulary, seed, method)
+        found, themes_method = _given_themes(model, item["text"], vocabulary, seed,
+                                             "lexicon" if stopped() else method)
         readings.append(CommentReading(item["application"], item["comment_id"], item["text"], stance, tuple(found),
                                        stance_method, themes_method, item.get("line")))
         if vocabulary is not None:
             tick()
     if vocabulary is None:
-        vocabulary, readings = _discover(model, readings, seed, method, tick)
+        vocabulary, readings = _discover(model, readings, seed, method, tick, stopped)
+    if len(readings) < len(items):
+        notes.append(f"Stopped after {len(readings)} of {len(items)} comments: the counts, themes and quotes are "
+                     "of those comments only.")
     summaries = _summaries(readings, vocabulary)
     kept = {t.id for t in summaries}
     for theme in vocabulary:
@@ -251,12 +264,19 @@ def _quotes(theme: Theme, members: list[CommentReading]) -> list[Quote]:
     return chosen[:QUOTES_PER_THEME]
 
 
-def _discover(model, readings: list[CommentReading], seed, method: str, tick: Callable[[], None]):
-    """Find themes from topics the model names (or, with the lexicon, content words) shared by 2+ comments."""
+def _discover(model, readings: list[CommentReading], seed, method: str, tick: Callable[[], None],
+              stopped: Callable[[], bool]):
+    """Find themes from topics the model names (or, with the lexicon, content words) shared by 2+ comments.
+
+    Once ``stopped()`` is True the model is asked no more: the remaining comments' content words stand in.
+    """
     topics: dict[str, list[str]] = {}
+    asked: set[str] = set()
     for reading in readings:
-        named = None if method == "lexicon" else _ask(lambda: comments_model.topics(model, reading.text, seed=seed),
-                                                       method)
+        named = None
+        if method != "lexicon" and not stopped():
+            named = _ask(lambda: comments_model.topics(model, reading.text, seed=seed), method)
+            asked.add(reading.comment_id)
         topics[reading.comment_id] = named or []
         tick()
     keys = {r.comment_id: set(lexicon.content_words(" ".join(topics[r.comment_id]) or r.text)) for r in readings}
@@ -280,7 +300,7 @@ def _discover(model, readings: list[CommentReading], seed, method: str, tick: Ca
     vocabulary = tuple(Theme(word, _theme_name(word, topics), keywords=(word,)) for word, _ in chosen)
     member_of = {cid: tuple(word for word, members in chosen if cid in members) for cid in keys}
     updated = [CommentReading(r.application, r.comment_id, r.text, r.stance, member_of[r.comment_id], r.stance_method,
-                              "lexicon" if method == "lexicon" else "model", r.line) for r in readings]
+                              "model" if r.comment_id in asked else "lexicon", r.line) for r in readings]
     return vocabulary, updated
 
 
