@@ -1,7 +1,9 @@
-"""Pieces every capability's evaluation shares: reading a JSONL dataset, even samples, bootstrap 95% intervals."""
+"""Pieces every capability's evaluation shares: reading a JSONL dataset, even samples, the tuning/held-out split,
+bootstrap and Wilson 95% intervals."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -73,3 +75,56 @@ def percentile_ci(values: Sequence[float | None]) -> tuple[float, float]:
     if not kept:
         return (float("nan"), float("nan"))
     return kept[int(0.025 * (len(kept) - 1))], kept[int(0.975 * (len(kept) - 1))]
+
+
+SPLITS = ("tuning", "held-out")
+
+
+def hash_split(key: str) -> str:
+    """"held-out" or "tuning" for a row's id, from its SHA-256 (about half each; the same on every machine).
+
+    The split of a dataset with no ``split`` field: fixed by the ids alone, so adding rows never moves old ones.
+    """
+    return "held-out" if int(hashlib.sha256(str(key).encode("utf-8")).hexdigest()[:8], 16) % 2 else "tuning"
+
+
+def split_of_row(row: dict, key: str = "id") -> str:
+    """A row's split: its own ``split`` field when it has one, else :func:`hash_split` of ``row[key]``."""
+    return row.get("split") or hash_split(row[key])
+
+
+def in_split(rows: Sequence[dict], split: str | None, key: str = "id") -> list[dict]:
+    """The rows of ``split`` ("tuning" or "held-out"; None: all), in order."""
+    if split is not None and split not in SPLITS:
+        raise InputError(f"Unknown split {split!r}: use one of {', '.join(SPLITS)}, or None for every row.")
+    return [row for row in rows if split is None or split_of_row(row, key) == split]
+
+
+def sample_split(rows: Sequence[dict], size: int | None, split: str | None = "held-out", key: str = "id") -> list[dict]:
+    """``size`` rows spread evenly through ``split`` (the held-out rows unless told otherwise; None or "all":
+    every row), in order; all of that split when ``size`` is None or at least their number.
+
+    A small sample taken from the top of a file would score whatever rows come first (often the ones the rules
+    and prompts were refined on), so it comes from the held-out rows and the table says so (:func:`split_of`).
+    """
+    chosen = in_split(rows, None if split == "all" else split, key)
+    if size is not None and size < 1:
+        raise InputError(f"The sample size must be at least 1 (or None for all {len(chosen)} {split or 'all'} rows).")
+    return chosen if size is None else spread(chosen, size)
+
+
+def split_of(rows: Sequence[dict], key: str = "id") -> str:
+    """Which split rows come from, for an evaluation table: "held-out", "tuning", or "held-out+tuning" for a mix
+    ("unsplit" for a row with neither a ``split`` field nor ``row[key]``; "none" for no rows)."""
+    names = {split_of_row(row, key) if row.get("split") or key in row else "unsplit" for row in rows}
+    return "+".join(sorted(names)) or "none"
+
+
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval (95% by default) of a proportion ``successes / n``; (nan, nan) when n is 0."""
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)

@@ -11,7 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from kit import cli
-from kit.comparison import execute, grid, report, table
+from kit.comparison import execute, grid, plots, report, table
 from kit.comparison.execute import RunOutcome
 from kit.comparison.grid import RunSpec
 from kit.errors import InputError
@@ -208,6 +208,75 @@ def test_html_report_without_numeric_figures_says_so(tmp_path):
     page = report.write_html(table.wide_table(runs, tmp_path), table.long_table(runs, tmp_path),
                              tmp_path / "r.html", timing="t").read_text(encoding="utf-8")
     assert "nothing to plot" in page and "data:image" not in page
+
+
+def busy_grid(tmp_path, n_runs: int = 8, quality: bool = True) -> list[RunOutcome]:
+    """Runs as a real grid gives them: long labels and errors, many figures, a setting the notebook records."""
+    runs = []
+    for i in range(n_runs):
+        figures = [_fig("context_size", 4096, "tokens"), _fig("answer_latency", 1.2 + i, "s"),
+                   _fig("answer_tokens", 40 + i, "tokens")]
+        if quality:
+            figures += [_fig("extraction_exact_match_dwellings_on_the_held_out_applications", 0.5 + i / 20, "fraction"),
+                        _fig("chrf_en_cy", 6.0 + i)]
+        status, error = ("failed", ("ModelNotFoundError", "No model at " + "/very/long/path/" * 12)) if i == 3 else \
+            ("ok", None)
+        runs.append(_outcome(tmp_path, i, {"max_tokens": 8 * (i + 1), "prompt_template": "a-rather-long-setting-" * 3},
+                             status, figures=figures, error=error,
+                             model=f"/models/some-quite-long-model-name-{i}-instruct.Q4_K_M.gguf"))
+    return runs
+
+
+def test_settings_are_shown_with_each_run_and_never_plotted_as_results(tmp_path):
+    runs = busy_grid(tmp_path, 3)
+    wide, long = table.wide_table(runs, tmp_path), table.long_table(runs, tmp_path)
+    assert set(plots.plotted(long)["figure"]) == {"extraction_exact_match_dwellings_on_the_held_out_applications",
+                                                  "chrf_en_cy"}
+    assert plots.kind("context_size", "tokens") == "setting"
+    assert plots.kind("max_tokens", "", ["max_tokens"]) == "setting"
+    assert plots.kind("answer_latency", "s") == "other" and plots.kind("flag_rate", "fraction") == "quality"
+    page = report.write_html(wide, long, tmp_path / "report.html", timing="t").read_text(encoding="utf-8")
+    runs_table = page.split("<h2>Runs</h2>", 1)[1].split("</table>", 1)[0]
+    assert "max_tokens=8; prompt_template=" in runs_table and "context_size=4096 (recorded)" in runs_table
+    results = page.split("<h2>demo</h2>", 1)[1]
+    assert "context_size" not in results and "answer_latency (s)" in results  # settings beside the run only
+    assert page.count("data:image/png;base64,") == 2  # quality against cost, and cost per run
+    assert "quality figures against seconds and peak memory" in page
+
+
+def test_with_no_quality_figure_the_report_says_so_instead_of_a_quality_plot(tmp_path):
+    runs = busy_grid(tmp_path, 2, quality=False)
+    long = table.long_table(runs, tmp_path)
+    assert plots.capability_figure(long, "demo") is None and plots.plotted(long).height == 0
+    page = report.write_html(table.wide_table(runs, tmp_path), long, tmp_path / "r.html", timing="t").read_text()
+    assert plots.NO_QUALITY.format(capability="demo") in page
+    assert page.count("data:image/png;base64,") == 1 and "seconds and peak memory of each run" in page
+
+
+def test_figure_tables_split_runs_so_none_is_wider_than_the_page(tmp_path):
+    runs = busy_grid(tmp_path, 9)
+    long = table.long_table(runs, tmp_path)
+    tables = report.figures_html(long, "demo").split("</table>")[:-1]
+    assert len(tables) == 3  # 9 runs: 4 + 4 + 1 side by side
+    assert all(t.count("<th>") <= 1 + report.RUNS_PER_TABLE for t in tables)
+
+
+def test_plot_labels_are_wrapped_and_the_png_holds_all_it_draws(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    long = table.long_table(busy_grid(tmp_path, 4), tmp_path)
+    for fig in (plots.capability_figure(long, "demo"), plots.cost_figure(long, "demo")):
+        FigureCanvasAgg(fig)
+        renderer = fig.canvas.get_renderer()
+        texts = [t.get_text() for ax in fig.axes for t in (*ax.get_yticklabels(), ax.yaxis.label, *ax.texts)]
+        assert max(len(line) for text in texts for line in text.splitlines()) <= 30, texts
+        tight = fig.get_tightbbox(renderer)
+        width, height = _png_size(plots.png(fig))
+        assert width >= tight.width * 80 - 2 and height >= tight.height * 80 - 2  # nothing cut at the edges
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def test_report_notebook_loads_the_saved_tables(tmp_path):

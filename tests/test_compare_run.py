@@ -13,7 +13,7 @@ import psutil
 import pytest
 from polars.testing import assert_frame_equal
 
-from kit.comparison import compare
+from kit.comparison import compare, plots
 
 from test_compare import QUICKSTART, nbs  # noqa: F401 - nbs is a fixture shared with the unit tests
 
@@ -63,8 +63,10 @@ def _check_report_notebook(path: Path) -> None:
     """The report notebook reopens the saved tables and redraws the plots."""
     import papermill
 
+    from kit import kernel
+
     nb = papermill.execute_notebook(str(path), str(path.with_name("report-executed.ipynb")), cwd=str(path.parent),
-                                    progress_bar=False, kernel_name="python3")
+                                    progress_bar=False, kernel_name=kernel.name())
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert any("image/png" in o.get("data", {}) for o in outputs)
     assert any("ValueError" in o.get("data", {}).get("text/html", "") for o in outputs)  # the failed runs
@@ -85,7 +87,10 @@ def test_a_grid_of_two_notebooks_and_two_settings_on_the_embedded_model(nbs, tmp
     assert (wide["peak_mb"] > 100).all()  # the kernel held the model
     page = result.html.read_text(encoding="utf-8")
     assert "<h2>quickstart</h2>" in page and "<h2>compare_probe</h2>" in page
-    assert page.count("data:image/png;base64,") == 2 and "answer_tokens" in page
+    assert page.count("data:image/png;base64,") == 2 and "answer_tokens" in page  # each capability's cost per run
+    for capability in ("quickstart", "compare_probe"):  # neither records a quality figure, and the page says so
+        assert plots.NO_QUALITY.format(capability=capability) in page
+    assert page.count("context_size=4096 (recorded)") == 2  # a setting, shown with its run, not plotted
     assert result.notebook.is_file()
 
 

@@ -17,6 +17,7 @@ from kit.transparency.cards import read_card
 from kit.transparency.capabilities import CAPABILITIES, ROOT
 from kit.transparency.layout import NOT_MEASURED, TODO
 from kit.transparency.notebook import read_notebook
+from kit.transparency.scrub import ABSOLUTE, refuse_paths, scrub_text
 
 EMBEDDED_SHA = catalog.get_entry("smollm2-135m").sha256
 
@@ -49,7 +50,7 @@ def make_run(outputs: Path, stem: str, stamp: str, figures: list[dict], *, statu
 
 
 def chrf(value: float) -> list[dict]:
-    return [{"name": "chrf_en-cy", "value": value, "unit": "", "note": "4 segments"},
+    return [{"name": "chrf_en_cy", "value": value, "unit": "", "note": "4 segments"},
             {"name": "flag_rate", "value": 1.0, "unit": "fraction", "note": ""}]
 
 
@@ -82,11 +83,12 @@ def test_figures_come_from_the_latest_run_with_their_provenance(tmp_path):
     md = md_path.read_text()
     recorded = json.loads(newer.with_suffix("").with_suffix(".figures.json").read_text())
     rows = provenance_rows(md)
-    assert json.loads(rows["chrf_en-cy"][1]) == recorded[0]["value"] == 6.0625
-    assert rows["chrf_en-cy"][2] == f"`{newer.resolve()}`" and rows["chrf_en-cy"][3] == "2026-01-02T09:00:00+00:00"
-    assert rows["chrf_en-cy"][4] == f"`{EMBEDDED_SHA}`"
-    assert "| chrf_en-cy | 6.062 |  | 4 segments | [^run-1] |" in md  # the figure table cites the footnote
-    assert f"[^run-1]: Run manifest `{newer.resolve()}`, started 2026-01-02T09:00:00+00:00 UTC" in md
+    assert json.loads(rows["chrf_en_cy"][1]) == recorded[0]["value"] == 6.0625
+    assert rows["chrf_en_cy"][2] == f"`{newer.name}`" and rows["chrf_en_cy"][3] == "2026-01-02T09:00:00+00:00"
+    assert rows["chrf_en_cy"][4] == f"`{EMBEDDED_SHA}`"
+    assert "| chrf_en_cy | 6.062 |  | 4 segments | [^run-1] |" in md  # the figure table cites the footnote
+    assert f"[^run-1]: Run manifest `{newer.name}` (in the outputs folder), started 2026-01-02T09:00:00+00:00" in md
+    assert str(tmp_path) not in md and "/m/SmolLM2.gguf" not in md and "| File | `SmolLM2.gguf` (chosen by" in md
     assert str(older.name) not in md and "11.25" not in md
     assert md_path.name == "10_translation-transparency.md" and docx_path.suffix == ".docx"
 
@@ -99,8 +101,8 @@ def test_a_later_run_changes_what_the_record_cites(tmp_path):
     later = make_run(outputs, "10_translation", "20260301-120000", chrf(7.5))
     (second,) = transparency.draft("translation", outputs=outputs, output_dir=tmp_path, formats="md")
     after = second.read_text()
-    assert json.loads(provenance_rows(before)["chrf_en-cy"][1]) == 6.0625
-    assert json.loads(provenance_rows(after)["chrf_en-cy"][1]) == 7.5
+    assert json.loads(provenance_rows(before)["chrf_en_cy"][1]) == 6.0625
+    assert json.loads(provenance_rows(after)["chrf_en_cy"][1]) == 7.5
     assert later.name in after and later.name not in before
 
 
@@ -125,11 +127,11 @@ def test_runs_of_a_notebook_with_a_longer_name_are_not_mixed_in(tmp_path):
 def test_docx_holds_the_figures_and_the_model_hash(tmp_path):
     outputs = tmp_path / "outputs"
     manifest = make_run(outputs, "42_admin_triage", "20260101-090000",
-                        [{"name": "safeguarding recall (rules, all messages)", "value": 1.0, "unit": "", "note": ""}])
+                        [{"name": "triage_safeguarding_recall", "value": 1.0, "unit": "", "note": ""}])
     (path,) = transparency.draft("triage", outputs=outputs, output_dir=tmp_path, formats="docx")
     text = docx_text(path)
-    assert "safeguarding recall (rules, all messages)" in text and EMBEDDED_SHA in text
-    assert str(manifest.resolve()) in text and "[1] Run manifest" in text
+    assert "triage_safeguarding_recall" in text and EMBEDDED_SHA in text
+    assert manifest.name in text and "[1] Run manifest" in text and str(tmp_path) not in text
     assert "2.6 Risks, mitigations and impact assessments" in text
     assert "Correspondence to a council, labelled for triage (synthetic)" in text  # the dataset card's title
 
@@ -139,7 +141,7 @@ def test_owner_contact_and_assessments_are_prompts_for_the_service_owner(tmp_pat
     make_run(tmp_path, "00_quickstart", "20260101-090000", [])
     md = transparency.draft("quickstart", outputs=tmp_path, output_dir=tmp_path, formats="md")[0].read_text()
     for field in ("**Organisation, team and senior responsible owner:**", "**Website and contact:**",
-                  "**Human oversight:**", "**Data protection impact assessment (DPIA):**",
+                  "**Human decisions and review:**", "**Data protection impact assessment (DPIA):**",
                   "**Equality impact assessment (EqIA):**"):
         line = next(line for line in md.splitlines() if field in line)
         assert f"{field} {TODO}" in line
@@ -164,7 +166,8 @@ def test_data_flows_say_what_the_run_stored(tmp_path):
                       "cache_on": False, "redaction_on": False},
              parameters={"confidential": True, "sample_size": 4})
     flows = {f.topic: f.statement for f in transparency.collect("translation", tmp_path).data_flows}
-    assert "/k/runlog.sqlite" in flows["Run log"] and "Logging was on during the run" in flows["Run log"]
+    assert "`runlog.sqlite` in the kit's data folder" in flows["Run log"] and "/k/" not in flows["Run log"]
+    assert "Logging was on during the run" in flows["Run log"] and "`cache.sqlite`" in flows["Response cache"]
     assert "Caching was off during the run" in flows["Response cache"]
     assert "was off during the run" in flows["Redaction"]
     assert "`confidential` parameter was True" in flows["Confidential mode"]
@@ -288,9 +291,78 @@ def test_record_from_a_real_quickstart_run(tmp_path):
     assert [r for r in rows] == [f["name"] for f in recorded] and recorded
     for figure in recorded:
         assert json.loads(rows[figure["name"]][1]) == figure["value"]
-        assert rows[figure["name"]][2] == f"`{result.manifest.resolve()}`"
+        assert rows[figure["name"]][2] == f"`{result.manifest.name}`"
     assert model_sha == EMBEDDED_SHA and f"`{model_sha}` (matches the kit catalog's published checksum)" in md
     text = docx_text(docx_path)
     assert all(f["name"] in text for f in recorded) and model_sha in text
     limits = md.split("Known limitations, as the notebook states them:", 1)[1].split("Impact assessments", 1)[0]
     assert "- Structured extraction always returns an object that parses and validates" in limits
+    # nothing local in a record meant for publication: no home, temporary or repository folder, no absolute path
+    for local in (str(Path.home()), str(tmp_path), str(ROOT), str(outputs.resolve())):
+        assert local not in md and local not in text, local
+    assert ABSOLUTE.search(md) is None and ABSOLUTE.search(text) is None
+    assert f"| Manifest | `{result.manifest.name}` in the outputs folder |" in md
+    assert "| Data quantities |" not in md  # the quickstart has no dataset of its own
+
+
+# -- publication: no local paths, ATRS v3 fields, Tier 1 not repeated ------------------------------------
+def test_scrub_rewrites_every_absolute_path_and_keeps_the_rest(tmp_path):
+    text = ("Log at /home/alice/.local/share/kit/runlog.sqlite. Model ~/models/x.gguf, C:\\Users\\bob\\m.gguf, "
+            f"file:///tmp/a/b.ipynb and `{ROOT / 'notebooks' / '10_translation.ipynb'}`; see "
+            "https://www.example.gov.uk/pay on 14/03/2025 (en/cy, 1/2).")
+    clean = scrub_text(text, ROOT)
+    assert clean == ("Log at runlog.sqlite. Model x.gguf, m.gguf, b.ipynb and `notebooks/10_translation.ipynb`; see "
+                     "https://www.example.gov.uk/pay on 14/03/2025 (en/cy, 1/2).")
+    assert ABSOLUTE.search(clean) is None and refuse_paths(clean, "record") == clean
+    with pytest.raises(KitError, match="would contain the local path '/tmp/x/y.md', so it was not written"):
+        refuse_paths("see /tmp/x/y.md", "record")
+
+
+def test_a_path_that_reaches_the_record_is_rewritten_or_else_refused(tmp_path, monkeypatch):
+    from kit.transparency import write
+    from kit.transparency.blocks import para
+
+    make_run(tmp_path, "10_translation", "20260101-090000", chrf(6.0))
+    layout = write.blocks
+    monkeypatch.setattr(write, "blocks", lambda facts: layout(facts) + [para(f"See {tmp_path}/notes/extra.md.")])
+    (md,) = transparency.draft("translation", outputs=tmp_path, output_dir=tmp_path / "ok", formats="md")
+    assert md.read_text().endswith("See extra.md.\n") and str(tmp_path) not in md.read_text()
+    monkeypatch.setattr(write, "scrub", lambda blocks, root: blocks)  # the last check alone must still catch it
+    with pytest.raises(KitError, match="would contain the local path .*extra.md., so it was not written"):
+        transparency.draft("translation", outputs=tmp_path, output_dir=tmp_path / "rec")
+    assert not (tmp_path / "rec").exists()
+
+
+@pytest.mark.parametrize("name", sorted(CAPABILITIES))
+def test_the_record_has_the_atrs_v3_fields_and_does_not_repeat_tier_1(tmp_path, name):
+    capability = CAPABILITIES[name]
+    make_run(tmp_path, Path(capability.notebook).stem, "20260101-090000", chrf(6.0))
+    md = transparency.draft(name, outputs=tmp_path, output_dir=tmp_path, formats="md")[0].read_text()
+    tier1, tier2 = md.split("## Tier 2: Detailed information", 1)
+    description = next(line for line in tier1.splitlines() if line.startswith("- **Description:**"))
+    shows = description.removeprefix("- **Description:** ")
+    assert len(shows) > 40 and shows not in tier2  # 2.2 describes how it works, not Tier 1 again
+    section22 = tier2.split("### 2.2 Description and rationale", 1)[1].split("### 2.3", 1)[0]
+    assert f"**Detailed description:** {capability.how}" in section22 and TODO not in section22.split("\n")[2]
+    for field in ("**Previous process:**", "**Frequency and scale of usage:**", "**Required training:**",
+                  "**Human decisions and review:**"):  # only the service knows these: prompts, never invented
+        assert f"{field} {TODO}" in md, field
+    for field, known in (("Model task", capability.task), ("Model input", capability.inputs),
+                         ("Model output", capability.outputs)):  # the kit knows these
+        assert f"| {field} | {known} |" in md
+    if capability.datasets:
+        for field in ("Data quantities", "Sensitive attributes", "Data completeness and representativeness",
+                      "Data modality", "Evaluation split"):
+            assert f"| {field} |" in md, field
+        assert f"| Sensitive attributes | The card describes this data as" in md and TODO in md
+    assert str(tmp_path) not in md and ABSOLUTE.search(md) is None
+
+
+def test_data_quantities_and_splits_come_from_the_folder_and_its_card(tmp_path):
+    make_run(tmp_path, "10_translation", "20260101-090000", chrf(6.0))
+    md = transparency.draft("translation", outputs=tmp_path, output_dir=tmp_path, formats="md")[0].read_text()
+    row = next(line for line in md.splitlines() if line.startswith("| Data quantities |"))
+    assert "segments.jsonl: 48 records" in row and "glossary_cy.csv: 9 rows after the first" in row
+    assert "| Data modality | text |" in md and "| Dataset card | `datasets/translation/README.md` |" in md
+    split = next(line for line in md.splitlines() if line.startswith("| Evaluation split |"))
+    assert "**26 held-out**" in split and "hash_split" in split

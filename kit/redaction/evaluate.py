@@ -1,17 +1,26 @@
-"""Precision and recall of :mod:`kit.redaction` per entity type on a labelled set (JSONL of texts and spans)."""
+"""Precision and recall of :mod:`kit.redaction` per entity type on a labelled set (JSONL of texts and spans).
+
+Each note is in the tuning or the held-out split by a hash of its template (notes filled from one template fall
+together; ``kit.evaluation``, datasets/admin/README.md); the table names the split it scores."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from kit.evaluation import read_jsonl
+from kit.evaluation import read_jsonl, sample_split, split_of
 
 Span = tuple[int, int, str]  # start, end, type
+SPLIT_KEY = "template"  # notes filled from one template differ only in names and numbers: never split them
 
 
-def load_labelled(path: str | Path) -> list[dict]:
-    """Records ``{"id", "text", "entities": [{"start", "end", "type"}]}`` from a JSONL file."""
+def load_labelled(path: str | Path, split: str | None = None) -> list[dict]:
+    """Records ``{"id", "text", "entities": [{"start", "end", "type"}]}`` from a JSONL file, those of ``split``
+    ("held-out" or "tuning", by template; None: all)."""
+    return sample_split(_read(path), None, split, key=SPLIT_KEY)
+
+
+def _read(path: str | Path) -> list[dict]:
     return read_jsonl(path, what="labelled redaction set", required=("text", "entities"), check=_empty_span,
                       fix='Each line needs "text" and "entities" with start, end and type; build the set with '
                           "datasets/admin/redaction/make_redaction_set.py.")
@@ -44,7 +53,8 @@ def _match(gold: list[Span], pred: list[Span], strict: bool) -> tuple[set[int], 
 
 def evaluate(records: Iterable[dict], predict: Callable[[str], list[Span]] | None = None, *,
              strict: bool = False):
-    """Precision, recall and F1 per entity type (polars DataFrame, one row per type plus ``ALL``).
+    """Precision, recall and F1 per entity type (polars DataFrame, one row per type plus ``ALL``; ``split`` names
+    the records' split).
 
     A prediction counts when it has the gold span's type and overlaps it (``strict=True``: same offsets).
     ``predict`` maps a text to ``(start, end, type)`` spans; the default is :func:`kit.redaction.find`.
@@ -52,6 +62,7 @@ def evaluate(records: Iterable[dict], predict: Callable[[str], list[Span]] | Non
     import polars as pl
 
     predict = predict or _predict_default
+    records = list(records)
     counts: dict[str, list[int]] = {}  # type -> [true positives, gold, predicted, gold found]
     for record in records:
         gold = [(e["start"], e["end"], e["type"]) for e in record["entities"]]
@@ -71,7 +82,8 @@ def evaluate(records: Iterable[dict], predict: Callable[[str], list[Span]] | Non
         total = [a + b for a, b in zip(total, (tp, n_gold, n_pred, found))]
         rows.append(_row(kind, tp, n_gold, n_pred, found))
     rows.append(_row("ALL", *total))
-    return pl.DataFrame(rows)
+    frame = pl.DataFrame(rows).with_columns(pl.lit(split_of(records, SPLIT_KEY)).alias("split"))
+    return frame.select("type", "split", pl.exclude("type", "split"))
 
 
 def _row(kind: str, tp: int, n_gold: int, n_pred: int, found: int) -> dict:

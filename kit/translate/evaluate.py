@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kit import paths
-from kit.errors import InputError
-from kit.evaluation import read_jsonl, spread
+from kit.evaluation import read_jsonl, sample_split, split_of
 from kit.model import ChatModel
 from kit.progress import progress_bar
 from kit.translate.glossary import Glossary, load_glossary
@@ -21,7 +20,7 @@ from kit.translate.segments import Unit
 from kit.translate.translator import translate_units
 
 PAIRS = ("cy", "fr", "pl", "ur", "ar")
-SUMMARY_COLUMNS = ("pair", "segments", "chrf", "bleu", "protected_preservation", "glossary_compliance",
+SUMMARY_COLUMNS = ("pair", "split", "segments", "chrf", "bleu", "protected_preservation", "glossary_compliance",
                    "flag_rate", "segments_per_s", "seconds")
 
 
@@ -36,15 +35,6 @@ def load_segments(folder: str | Path | None = None) -> list[dict[str, Any]]:
                       fix="Pass dataset_dir= pointing at datasets/translation.")
 
 
-def sample(rows: Sequence[dict], size: int | None) -> list[dict]:
-    """``size`` rows spread evenly over the dataset (so every domain is likely represented), or all."""
-    if size is None or size >= len(rows):
-        return list(rows)
-    if size < 1:
-        raise InputError("sample_size must be at least 1 (or None for every segment).")
-    return spread(rows, size)
-
-
 @dataclass(frozen=True)
 class EvalReport:
     """Per-segment results and the per-pair summary of an evaluation run."""
@@ -53,6 +43,7 @@ class EvalReport:
     summary: Any  # polars.DataFrame, one row per pair (SUMMARY_COLUMNS)
     model: str
     sample_size: int | None
+    split: str = "held-out"  # which segments were scored (kit.evaluation.split_of)
 
     def figures(self) -> dict[str, float]:
         """Headline figures over all pairs: mean chrF and BLEU, rates, and segments per second.
@@ -78,7 +69,7 @@ def _score(row: dict, pair: str, glossary: Glossary, out: str, segments: Sequenc
     terms = glossary.applicable(row["en"])
     missing = glossary.missing(row["en"], out)
     return {
-        "pair": f"en-{pair}", "id": row["id"], "domain": row["domain"], "source": row["en"],
+        "pair": f"en-{pair}", "id": row["id"], "split": split_of([row]), "domain": row["domain"], "source": row["en"],
         "reference": row[pair], "translation": out, "chrf": round(chrf(out, row[pair]), 2),
         "protected_total": len(row["protected"]), "protected_kept": sum(t in out for t in row["protected"]),
         "glossary_terms": len(terms), "glossary_met": len(terms) - len(missing),
@@ -101,8 +92,8 @@ def _progress_callback(total: int, desc: str):
 
 
 def evaluate(model: ChatModel, *, pairs: Sequence[str] = PAIRS, sample_size: int | None = None,
-             dataset_dir: str | Path | None = None, glossary: bool = True, back_translate: bool = True,
-             progress: bool = True, **kw: Any) -> EvalReport:
+             split: str | None = "held-out", dataset_dir: str | Path | None = None, glossary: bool = True,
+             back_translate: bool = True, progress: bool = True, **kw: Any) -> EvalReport:
     """Translate the dataset's English segments into each language and score them against the references.
 
     Each pair's segments run as one batch (all forward translations, then all back-translations), the
@@ -110,7 +101,9 @@ def evaluate(model: ChatModel, *, pairs: Sequence[str] = PAIRS, sample_size: int
 
     Args:
         pairs: target languages (English is always the source).
-        sample_size: how many segments per pair, spread over the dataset (None: all).
+        sample_size: how many segments per pair, spread evenly through ``split`` (None: all of it).
+        split: which segments: "held-out" (by a hash of the id, see the dataset card), "tuning", or None/"all";
+            the summary's ``split`` column names it.
         glossary: give the model the dataset's glossary for each language (compliance is measured either way).
         **kw: passed to ``translate`` (e.g. ``gen={"max_tokens": 64}``).
     """
@@ -118,7 +111,8 @@ def evaluate(model: ChatModel, *, pairs: Sequence[str] = PAIRS, sample_size: int
     from sacrebleu.metrics import BLEU, CHRF
 
     folder = Path(dataset_dir) if dataset_dir is not None else default_dataset_dir()
-    rows = sample(load_segments(folder), sample_size)
+    rows = sample_split(load_segments(folder), sample_size, split)
+    scored_split = split_of(rows)
     units = [Unit("paragraph", row["en"]) for row in rows]
     scored, summary = [], []
     for pair in pairs:
@@ -137,7 +131,7 @@ def evaluate(model: ChatModel, *, pairs: Sequence[str] = PAIRS, sample_size: int
         hypotheses, references = [r["translation"] for r in results], [[r["reference"] for r in results]]
         with_terms = [r for r in results if r["glossary_terms"]]
         summary.append({
-            "pair": f"en-{code}", "segments": len(results),
+            "pair": f"en-{code}", "split": scored_split, "segments": len(results),
             "chrf": round(CHRF().corpus_score(hypotheses, references).score, 2),
             "bleu": round(BLEU().corpus_score(hypotheses, references).score, 2),
             "protected_preservation": sum(r["protected_kept"] for r in results)
@@ -150,8 +144,8 @@ def evaluate(model: ChatModel, *, pairs: Sequence[str] = PAIRS, sample_size: int
         })
         scored.extend(results)
     summary_frame = pl.DataFrame(summary, schema={
-        "pair": pl.Utf8, "segments": pl.Int64, "chrf": pl.Float64, "bleu": pl.Float64,
+        "pair": pl.Utf8, "split": pl.Utf8, "segments": pl.Int64, "chrf": pl.Float64, "bleu": pl.Float64,
         "protected_preservation": pl.Float64, "glossary_compliance": pl.Float64, "flag_rate": pl.Float64,
         "segments_per_s": pl.Float64, "seconds": pl.Float64,
     })
-    return EvalReport(pl.DataFrame(scored), summary_frame, model.info.name, sample_size)
+    return EvalReport(pl.DataFrame(scored), summary_frame, model.info.name, sample_size, scored_split)

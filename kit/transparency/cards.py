@@ -1,7 +1,9 @@
-"""Read a dataset card (``datasets/*/README.md``): title, summary, licence, attribution, synthetic or real."""
+"""Read a dataset card (``datasets/*/README.md``): title, summary, licence, attribution, synthetic or real, its
+split, and how much data the folder holds."""
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,9 @@ class DatasetCard:
     how_made: str | None
     limitations: tuple[str, ...]
     present: bool = True
+    splits: tuple[str, ...] = ()  # the card's account of its tuning/held-out split (a section, or "Splits:" lines)
+    quantities: tuple[str, ...] = ()  # records, rows and files in the folder (:func:`quantities`)
+    modality: str = "unknown"  # "text" when every data file is a text or document format
 
 
 def sections(text: str) -> dict[str, str]:
@@ -109,6 +114,49 @@ def _licence(text: str, parts: dict[str, str]) -> str | None:
     return None
 
 
+def _splits(text: str, parts: dict[str, str]) -> tuple[str, ...]:
+    section = paragraphs(parts.get("splits", ""))[:1]
+    return (*section, *(p.removeprefix("Splits:").strip() for p in paragraphs(text) if p.startswith("Splits:")))
+
+
+def _rows(path: Path) -> int:
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        if path.suffix == ".jsonl":
+            return sum(1 for line in handle if line.strip())
+        return max(0, sum(1 for row in csv.reader(handle) if any(cell.strip() for cell in row)) - 1)
+
+
+def quantities(folder: str | Path) -> tuple[str, ...]:
+    """How much data a dataset folder holds: records per JSONL file, rows per CSV file (after its first row), and
+    the number of other files per folder; scripts, the card and subfolders with a card of their own left out."""
+    folder = Path(folder)
+    found, others = [], {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        owned = any((folder / parent / "README.md").is_file() for parent in rel.parents if str(parent) != ".")
+        if not path.is_file() or owned or path.suffix == ".py" or path.name == "README.md":
+            continue
+        if path.suffix in (".jsonl", ".csv"):
+            unit = "records" if path.suffix == ".jsonl" else "rows after the first"
+            found.append(f"{rel.as_posix()}: {_rows(path):,} {unit}")
+        else:
+            others.setdefault(rel.parent.as_posix(), []).append(path.suffix or path.name)
+    for parent, kinds in others.items():
+        where = "the folder itself" if parent == "." else f"{parent}/"
+        counted = ", ".join(f"{kinds.count(k)} {k}" for k in sorted(set(kinds)))
+        found.append(f"{where}: {len(kinds)} files ({counted})")
+    return tuple(found)
+
+
+TEXT_KINDS = {".jsonl", ".json", ".csv", ".md", ".txt", ".docx", ".pdf", ".vtt", ".eml"}
+
+
+def modality(folder: str | Path) -> str:
+    """"text" when every data file in the folder is a text or document format, else "mixed (see the card)"."""
+    kinds = {p.suffix for p in Path(folder).rglob("*") if p.is_file() and p.suffix != ".py"}
+    return "text" if kinds and kinds <= TEXT_KINDS else "mixed (see the card)" if kinds else "unknown"
+
+
 def read_card(folder: str | Path) -> DatasetCard:
     """Parse ``folder/README.md``; a missing folder gives a card marked not present (the record says so)."""
     folder = Path(folder)
@@ -134,4 +182,5 @@ def read_card(folder: str | Path) -> DatasetCard:
         licence=_licence(text, parts), attribution=attribution.group(0).strip() if attribution else None,
         kind=kind, how_made=" ".join(paragraphs(how)[:2]) if how else None,
         limitations=tuple(bullets(limits)) if limits else (),
+        splits=_splits(text, parts), quantities=quantities(folder), modality=modality(folder),
     )

@@ -14,6 +14,7 @@ from kit.transparency.capabilities import ROOT, Capability, find
 from kit.transparency.cards import DatasetCard, read_card
 from kit.transparency.notebook import NotebookText, read_notebook
 from kit.transparency.runs import Run, latest_run
+from kit.transparency.scrub import public_name
 
 STANDARD = "Algorithmic Transparency Recording Standard (UK), template v3.0"
 
@@ -59,6 +60,7 @@ class TransparencyFacts:
     generated_utc: str
     standard: str = STANDARD
     notebook_changed_since_run: bool = False
+    tool: Capability | None = None  # what the kit knows about the capability (how it works, model task, in, out)
 
 
 def _catalog_facts(name: str, sha256: str) -> dict[str, Any]:
@@ -83,6 +85,11 @@ def model_facts(model: dict[str, Any], from_run: bool = True) -> ModelFacts | No
                       from_run=from_run, **_catalog_facts(model.get("name", ""), model["sha256"]))
 
 
+def _name(path: Any) -> str:
+    """A stored path as the record may show it (repository-relative or the file name; never the local folder)."""
+    return f"`{public_name(path, ROOT)}`" if path else "an unrecorded file"
+
+
 def _on(value: Any) -> str:
     return "unknown" if value is None else "on" if value else "off"
 
@@ -105,9 +112,11 @@ def data_flows(run: Run | None, outputs: Path) -> tuple[DataFlow, ...]:
                  "`kit models pull NAME` (from Hugging Face or a mirror set by KIT_HF_ENDPOINT), and its SHA-256 "
                  "is checked against the kit's catalog."),
         DataFlow("Run log", f"Every model call (time, model, settings, prompt, response, token counts, latency, "
-                 f"cache hit) is written to a SQLite file readable only by the user: {storage.get('run_log')}. "
+                 f"cache hit) is written to a SQLite file readable only by the user ({_name(storage.get('run_log'))} "
+                 "in the kit's data folder, KIT_HOME). "
                  f"Logging was {_on(storage.get('run_log_on'))} {when} (KIT_LOG)."),
-        DataFlow("Response cache", f"Answers are cached by a hash of the prompt in {storage.get('cache')}. "
+        DataFlow("Response cache", f"Answers are cached by a hash of the prompt in {_name(storage.get('cache'))} "
+                 "in the kit's data folder. "
                  f"Caching was {_on(storage.get('cache_on'))} {when} (KIT_CACHE); while redaction is on, an "
                  "answer holding personal data is not cached."),
         DataFlow("Redaction", f"Redaction of UK personal data in the run log and cache (KIT_REDACT, on by "
@@ -116,7 +125,8 @@ def data_flows(run: Run | None, outputs: Path) -> tuple[DataFlow, ...]:
                  "cache is skipped and the run log keeps timings only."
                  + (f" This run's `confidential` parameter was {params['confidential']}."
                     if "confidential" in params else "")),
-        DataFlow("Outputs", f"Executed notebooks, their figures and run manifests are kept in {outputs}. "
+        DataFlow("Outputs", f"Executed notebooks, their figures and run manifests are kept in the outputs folder "
+                 f"({_name(outputs)}, KIT_OUTPUTS). "
                  "An executed notebook holds what its cells displayed, which can include text from the data."),
     ]
     return tuple(flows)
@@ -154,7 +164,7 @@ def collect(target: str | Path, outputs: str | Path | None = None, *, allow_no_r
         run=run, later_failed_runs=failed if run else (), datasets=_cards(capability, root),
         data_flows=data_flows(run, outputs.resolve()),
         generated_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        notebook_changed_since_run=bool(run and run.notebook_sha256 != sha256_file(notebook)),
+        notebook_changed_since_run=bool(run and run.notebook_sha256 != sha256_file(notebook)), tool=capability,
     )
 
 

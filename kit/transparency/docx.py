@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from kit.errors import KitError
-from kit.transparency.layout import REF, Block
+from kit.transparency.blocks import REF, Block
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _LINK = re.compile(r"\[([^\]^]+)\]\(([^)\s]+)\)")

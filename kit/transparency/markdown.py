@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.transparency.layout import REF, Block
+from kit.transparency.blocks import REF, Block
 
 
 def _cell(text: str) -> str:

@@ -2,6 +2,8 @@
 
 A predicted action matches a reference action when they cite a common transcript line (each reference is
 matched at most once). Owner and due date are scored on the matched actions only; "no date" matches "no date".
+Each meeting is in the tuning or the held-out split by a hash of its id (``kit.evaluation``; the dataset card);
+every table and total names the split it scores.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.admin.minutes.build import minutes as make_minutes
-from kit.evaluation import read_jsonl
+from kit.evaluation import read_jsonl, sample_split, split_of
 from kit.paths import datasets_dir
 
 
@@ -24,6 +26,13 @@ def load_references(path: str | Path | None = None) -> list[dict]:
     return read_jsonl(path or dataset_dir() / "references.jsonl", what="reference minutes",
                       required=("id", "file", "format", "actions", "decisions"),
                       fix="See datasets/admin/minutes/README.md for the fields each line needs.")
+
+
+def sample_references(size: int | None = None, split: str | None = "held-out",
+                      path: str | Path | None = None) -> list[dict]:
+    """``size`` reference meetings spread evenly through ``split`` (held-out unless told; None or "all": every
+    meeting); all of that split when ``size`` is None."""
+    return sample_split(load_references(path), size, split)
 
 
 def transcript_path(reference: dict) -> Path:
@@ -46,8 +55,9 @@ def score(result: Any, reference: dict) -> dict:
         owner_ok += (hit.owner or "").casefold() == (ref["owner"] or "").casefold()
         due_ok += (hit.due.isoformat() if hit.due else None) == ref["due"]
     decisions = sum(any(set(d.lines) & set(ref["lines"]) for d in result.decisions) for ref in reference["decisions"])
-    return {"id": reference["id"], "format": reference["format"], "lines": result.transcript_lines,
-            "chunks": len(result.chunks), "reference_actions": len(reference["actions"]), "matched": matched,
+    return {"id": reference["id"], "split": split_of([reference]), "format": reference["format"],
+            "lines": result.transcript_lines, "chunks": len(result.chunks),
+            "reference_actions": len(reference["actions"]), "matched": matched,
             "owner_correct": owner_ok, "due_correct": due_ok, "predicted_actions": len(result.actions),
             "marked_actions": marked, "marked_found": marked_found,
             "reference_decisions": len(reference["decisions"]), "decisions_found": decisions,
@@ -74,7 +84,8 @@ def evaluate(model: Any, references: list[dict] | None = None, *, use_model: boo
 
 
 def totals(table) -> dict:
-    """Action recall and precision, owner and date accuracy (on matched actions), decision recall."""
+    """Action recall and precision, owner and date accuracy (on matched actions), decision recall; ``meetings``
+    and ``split`` say which meetings were scored."""
     s = {name: int(table[name].sum()) for name in ("reference_actions", "matched", "owner_correct", "due_correct",
                                                    "predicted_actions", "marked_actions", "marked_found",
                                                    "reference_decisions", "decisions_found")}
@@ -87,6 +98,7 @@ def totals(table) -> dict:
         "marked_recall": s["marked_found"] / max(1, s["marked_actions"]),
         "unmarked_recall": (s["matched"] - s["marked_found"]) / max(1, unmarked),
         "decision_recall": s["decisions_found"] / max(1, s["reference_decisions"]),
+        "meetings": table.height, "split": split_of(table.select("split").to_dicts()),
         **s,
     }
 

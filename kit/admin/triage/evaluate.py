@@ -1,5 +1,8 @@
 """Scoring triage against labelled emails: accuracy and macro-F1 per field with bootstrap 95% intervals,
-and safeguarding recall and precision (the deterministic check alone, so no model is needed for it)."""
+and safeguarding recall and precision (the deterministic check alone, so no model is needed for it).
+
+Each message is in the tuning or the held-out split by a hash of its template (both copies of a template fall
+together; ``kit.evaluation``, the dataset card); every table names the split it scores."""
 
 from __future__ import annotations
 
@@ -7,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from kit.evaluation import percentile_ci, read_jsonl, resamples
+from kit.errors import InputError
+from kit.evaluation import percentile_ci, read_jsonl, resamples, sample_split, spread, split_of, split_of_row
 from kit.paths import datasets_dir
 
 FIELDS = ("category", "urgency", "team")
+SPLIT_KEY = "template"  # the two messages filled from one template are near-identical: never split them
 
 
 def default_labels_path() -> Path:
@@ -19,12 +24,29 @@ def default_labels_path() -> Path:
 
 
 def load_labels(path: str | Path | None = None):
-    """The labelled emails as a polars DataFrame (id, text, category, urgency, team, safeguarding, ...)."""
+    """The labelled emails as a polars DataFrame (id, text, category, urgency, team, safeguarding, ..., split)."""
     import polars as pl
 
     rows = read_jsonl(path or default_labels_path(), what="labelled emails", required=("id", "text", *FIELDS),
                       fix="See datasets/admin/triage/README.md for the fields each line needs.")
-    return pl.DataFrame(rows, infer_schema_length=None)
+    return pl.DataFrame([row | {"split": split_of_row(row, SPLIT_KEY)} for row in rows], infer_schema_length=None)
+
+
+def sample_labels(labels, size: int | None, split: str | None = "held-out"):
+    """``size`` labelled messages of ``split`` (held-out unless told; None or "all": every message), in file
+    order: up to half of them hard ones (safeguarding, not English, or an instruction to the assistant), the
+    rest ordinary, each part spread evenly through the split; all of the split when ``size`` is None."""
+    import polars as pl
+
+    if size is not None and size < 1:
+        raise InputError("sample_size must be at least 1 (or None for every message of the split).")
+    rows = sample_split(labels.to_dicts(), None, split, key=SPLIT_KEY)
+    if size is not None and size < len(rows):
+        hard = [row for row in rows if row["safeguarding"] or row["language"] != "en" or row["injection"]]
+        n_hard = min(len(hard), size // 2)
+        picked = spread(hard, n_hard) + spread([row for row in rows if row not in hard], size - n_hard)
+        rows = [row for row in rows if row in picked]
+    return pl.DataFrame(rows, schema=labels.schema)
 
 
 def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
@@ -39,11 +61,13 @@ def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
 
 
 def score_fields(predicted, labels, *, n_boot: int = 1000, seed: int = 0):
-    """One row per field: n, accuracy and macro-F1, each with a bootstrap 95% interval (rows resampled)."""
+    """One row per field: the split scored, n, accuracy and macro-F1, each with a bootstrap 95% interval (rows
+    resampled)."""
     import polars as pl
 
     joined = labels.select("id", *FIELDS).join(predicted.select("id", *[pl.col(f).alias(f"{f}_pred") for f in FIELDS]),
                                                on="id", how="inner")
+    split = _split(labels.filter(pl.col("id").is_in(joined["id"].to_list())))
     rows = []
     for field in FIELDS:
         truth = np.array(joined[field].to_list(), dtype=object)
@@ -54,16 +78,23 @@ def score_fields(predicted, labels, *, n_boot: int = 1000, seed: int = 0):
         boots = [np.array(b) for b in resamples(n, n_boot=n_boot, seed=seed)]
         accuracy_ci = percentile_ci([float(np.mean(truth[b] == guess[b])) for b in boots])
         f1_ci = percentile_ci([macro_f1(truth[b], guess[b]) for b in boots])
-        rows.append({"field": field, "n": n, "accuracy": float(np.mean(truth == guess)),
+        rows.append({"field": field, "split": split, "n": n,
+                     "accuracy": float(np.mean(truth == guess)),
                      "accuracy_low": accuracy_ci[0], "accuracy_high": accuracy_ci[1],
                      "macro_f1": macro_f1(truth, guess), "macro_f1_low": f1_ci[0], "macro_f1_high": f1_ci[1]})
     return pl.DataFrame(rows)
 
 
+def _split(labels) -> str:
+    """Which split a table of labelled messages holds (kit.evaluation.split_of by template)."""
+    rows = labels.select(*(c for c in ("split", SPLIT_KEY) if c in labels.columns)).to_dicts()
+    return split_of(rows, SPLIT_KEY)
+
+
 def safeguarding_scores(labels, flagged=None) -> dict:
     """Recall and precision of the safeguarding flag; ``flagged`` defaults to the deterministic check itself.
 
-    Returns recall, precision, counts and the ids of misses and false alarms.
+    Returns the split scored, recall, precision, counts and the ids of misses and false alarms.
     """
     from kit.admin.triage.safeguarding import check
 
@@ -74,7 +105,8 @@ def safeguarding_scores(labels, flagged=None) -> dict:
     tp = sum(t and f for t, f in zip(truth, flagged))
     misses = [i for i, t, f in zip(ids, truth, flagged) if t and not f]
     alarms = [i for i, t, f in zip(ids, truth, flagged) if f and not t]
-    return {"recall": tp / max(1, sum(truth)), "precision": tp / max(1, sum(flagged)), "positives": sum(truth),
+    return {"split": _split(labels), "recall": tp / max(1, sum(truth)),
+            "precision": tp / max(1, sum(flagged)), "positives": sum(truth),
             "flagged": sum(flagged), "misses": misses, "false_alarms": alarms}
 
 
