@@ -1,8 +1,8 @@
 """Offline fallback figures on datasets/offline: retrieval, grounding, abstention, and latency per tier.
 
-Table 1: retrieval over every question (recall@1, recall@5, MRR) and the weak-retrieval threshold chosen
-from the data, with its abstention precision/recall on held-out halves.
-Table 2: a sample of questions answered through each tier (primary llama-server through kit.fallback, the
+Table 1: retrieval over every question (recall@1, recall@5, MRR) and the retrieval gate (kit.docs.gate) on the
+held-out questions (benchmarks/bench_gate.py reports it on many folders).
+Table 2: a sample of held-out questions answered through each tier (primary llama-server through kit.fallback, the
 in-process model, retrieval only, static action cards): grounding rate, abstention precision/recall, answers.
 Table 3: latency per tier, and after the primary is killed (kill -9) mid-run: the first answer after the kill
 (pays the timeout) and the rest (circuit open, no timeout paid).
@@ -57,11 +57,12 @@ def main() -> None:
         if server is not None:
             server.stop()
     r = report.retrieval_figures
-    table(f"Retrieval over {len(questions)} questions ({r['questions']} answerable)",
-          ["recall@1", "recall@5", "MRR", "min_score (chosen)", "held-out abstain P", "held-out abstain R"],
-          [[r["recall_at_1"], r["recall_at_5"], r["mrr"], report.min_score, report.held_out["abstain_precision"],
-            report.held_out["abstain_recall"]]])
-    table(f"Answers on {args.sample} questions per run (min_score {report.min_score})",
+    g = report.gate
+    table(f"Retrieval over {len(questions)} questions ({r['questions']} answerable); the gate on the held-out ones",
+          ["recall@1", "recall@5", "MRR", "min_coverage", "gate: answerable reach model", "gate: unanswerable abstain"],
+          [[r["recall_at_1"], r["recall_at_5"], r["mrr"], report.min_coverage,
+            f"{g['reach_k']}/{g['reach_n']}", f"{g['abstain_k']}/{g['abstain_n']}"]])
+    table(f"Answers on {args.sample} {report.split} questions per run (min_coverage {report.min_coverage})",
           ["run", "model asked", "grounding rate", "answered", "abstain P", "abstain R"],
           [[label, f["model_asked"], f["grounding_rate"], f["answered"], f["abstain_precision"], f["abstain_recall"]]
            for label, f in report.answer_figures.items()])

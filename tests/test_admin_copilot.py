@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 
@@ -11,8 +12,9 @@ from conftest import ROOT
 from fakes import FakeModel
 from kit.admin import ApprovalQueue, Copilot, knowledge_base
 from kit.admin.errors import EmptyQuestionError, KnowledgeBaseError
-from kit.admin.copilot.evaluate import load_questions, retrieval
+from kit.admin.copilot.evaluate import gate_report, load_questions, retrieval, sample_questions
 from kit.errors import PromptError
+from kit.evaluation import hash_split
 
 KB = ROOT / "datasets" / "admin" / "kb"
 PASS = "supervisor passphrase 1"
@@ -27,7 +29,7 @@ def store(tmp_path_factory):
 @pytest.fixture
 def queue(tmp_path):
     q = ApprovalQueue(tmp_path / "copilot.sqlite")
-    q.set_passphrase(PASS)
+    q.add_supervisor("sam", PASS)
     return q
 
 
@@ -77,7 +79,8 @@ def test_another_advisors_session_cannot_re_personalise(store, queue):
 def test_redaction_off_sends_the_question_as_typed(store, queue, monkeypatch):
     monkeypatch.setenv("KIT_REDACT", "off")
     model = quoting_model()
-    Copilot(model, store, queue, advisor="amy").ask(CLIENT)
+    # unredacted, the client's details are most of the question's words, so the gate would stop it: open the gate
+    Copilot(model, store, queue, advisor="amy", min_coverage=0).ask(CLIENT)
     assert "Okafor" in json.dumps(model.calls)
 
 
@@ -146,12 +149,43 @@ def test_grounding_evaluation_counts_verbatim_drafts(store):
 
     questions = load_questions(ROOT / "datasets" / "admin" / "questions.jsonl")
     sample = [q for q in questions if q["answerable"]][:6] + [q for q in questions if not q["answerable"]]
-    report = grounding(quoting_model(), store, sample)
+    report = grounding(quoting_model(), store, sample, min_coverage=0)  # every question reaches the model
     assert report.frame.height == len(sample)
     assert report.grounding_rate == 1.0  # the scripted model always quotes its first section verbatim
+    gated = grounding(quoting_model(), store, sample)  # the gate stops the unanswerable three, and one answerable
+    stopped = gated.frame.filter(gated.frame["reason"].str.starts_with("retrieval weak"))  # question that is
+    assert stopped["id"].to_list() == ["q003", "q088", "q089", "q090"]  # mostly the client's story
+    assert not stopped["grounded"].any() and gated.abstain_rate_unanswerable == 1.0
     assert 0.5 <= report.cited_right_article <= 1.0
     unanswerable = report.frame.filter(~report.frame["answerable"])
     assert unanswerable.height == 3 and report.abstain_rate_unanswerable is not None
     never_asked = grounding(FakeModel(), store, [{"id": "x", "question": "Can you book me a flight to Spain?",
                                                   "documents": [], "answerable": False}])
     assert never_asked.abstain_rate_unanswerable == 1.0  # weak retrieval: escalated without asking the model
+
+
+def test_in_a_three_article_knowledge_base_the_gate_asks_the_model_only_about_its_articles(tmp_path, queue):
+    for name in ("garden-waste.md", "blue-badge.md", "council-tax-bands.md"):
+        shutil.copy2(KB / name, tmp_path / name)
+    small = knowledge_base(tmp_path, index_dir=tmp_path / ".index")
+    model = quoting_model()
+    copilot = Copilot(model, small, queue, advisor="amy")
+    assert copilot.ask(CLIENT).grounded and len(model.calls) == 1  # redacted, it is about garden waste
+    unrelated = copilot.ask("Mr Patel's father died on Monday. How long does he have to register the death?")
+    assert unrelated.answer.abstained and len(model.calls) == 1  # escalated without asking the model
+    assert "retrieval weak" in unrelated.answer.reason and "Escalated, not answered" in unrelated.draft
+
+
+def test_the_copilot_gate_report_and_a_small_sample_use_the_held_out_questions(store):
+    questions = load_questions(ROOT / "datasets" / "admin" / "questions.jsonl")
+    held_out = [q for q in questions if hash_split(q["id"]) == "held-out"]
+    assert len(held_out) == 49 and sum(not q["answerable"] for q in held_out) == 2  # as the dataset card says
+    picked = sample_questions(questions, 5)
+    assert len(picked) == 5 and {q["id"] for q in picked} <= {q["id"] for q in held_out}
+    table = gate_report(store, questions, folders={6: (1, 2), 47: (0,)}, min_score=2.5)
+    assert table["folder"].to_list() == ["knowledge base: 6 articles", "knowledge base: 47 articles"]
+    assert set(table["split"]) == {"held-out"} and table["questions"].to_list() == [98, 49]
+    whole = table.row(1, named=True)
+    assert (whole["reach_n"], whole["abstain_n"]) == (47, 2) and whole["abstain_k"] == 2
+    assert whole["reach"] >= 0.75 and whole["reach_ci"][0] < whole["reach"] < whole["reach_ci"][1]
+    assert table.row(0, named=True)["abstain"] >= 0.9  # questions about articles not in a small folder

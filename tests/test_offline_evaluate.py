@@ -9,7 +9,8 @@ import pytest
 from fakes import FakeModel
 
 from kit.docs import ingest
-from kit.docs.answer import DEFAULT_MIN_SCORE
+from kit.docs.gate import MIN_COVERAGE
+from kit.evaluation import in_split
 from kit.offline import evaluate as ev
 from kit.offline.cards import build_cards
 
@@ -49,15 +50,25 @@ def test_threshold_is_chosen_between_the_answerable_and_unanswerable_scores():
 
 def test_sample_spreads_and_checks_its_size():
     rows = [{"id": i} for i in range(10)]
-    assert [r["id"] for r in ev.sample(rows, 3)] == [0, 3, 6]
-    assert ev.sample(rows, None) == rows
+    assert [r["id"] for r in ev.sample(rows, 3, split=None)] == [0, 3, 6]
+    assert ev.sample(rows, None, split=None) == rows
     mixed = [{"id": i, "answerable": i % 5 != 4} for i in range(20)]  # 4 of 20 unanswerable
-    picked = ev.sample(mixed, 3)
+    picked = ev.sample(mixed, 3, split=None)
     assert len(picked) == 3 and sum(not r["answerable"] for r in picked) == 1
     assert [r["id"] for r in picked] == sorted(r["id"] for r in picked)
-    assert sum(not r["answerable"] for r in ev.sample(mixed, 10)) == 2
+    assert sum(not r["answerable"] for r in ev.sample(mixed, 10, split=None)) == 2
     with pytest.raises(Exception, match="at least 1"):
         ev.sample(rows, 0)
+
+
+def test_a_small_sample_comes_from_the_held_out_questions_with_both_kinds(questions):
+    held_out = in_split(questions, "held-out")
+    assert len(held_out) == 79 and sum(not q["answerable"] for q in held_out) == 13  # as the dataset card says
+    picked = ev.sample(questions, 10)
+    assert {q["id"] for q in picked} <= {q["id"] for q in held_out}
+    assert len(picked) == 10 and 1 <= sum(not q["answerable"] for q in picked) <= 3
+    assert ev.sample(questions, None) == held_out and ev.sample(questions, None, split=None) == questions
+    assert {q["id"] for q in ev.sample(questions, 5, split="tuning")}.isdisjoint(q["id"] for q in held_out)
 
 
 def test_questions_file_errors_are_clear(tmp_path):
@@ -75,16 +86,16 @@ def test_every_answerable_question_names_sections_that_exist(corpus, questions):
             assert ev.relevant(row, corpus) and ev.relevant(row, corpus) <= ids, row["id"]
 
 
-def test_corpus_retrieval_figures_and_the_default_threshold_come_from_the_data(corpus, questions):
+def test_corpus_retrieval_figures_and_the_gate_coverage_come_from_the_data(corpus, questions):
     frame = ev.retrieval_frame(corpus, questions)
     figures = ev.retrieval_summary(frame)
     assert 0 <= figures["recall_at_1"] <= figures["recall_at_5"] <= 1
     assert figures["recall_at_1"] <= figures["mrr"] <= figures["recall_at_5"]
-    assert ev.choose_min_score(frame) == DEFAULT_MIN_SCORE, (
-        "The dataset, the readers or the tokenizer changed: set kit.docs.answer.DEFAULT_MIN_SCORE to "
-        "kit.offline.evaluate.choose_min_score(retrieval_frame(store, questions)) and update its comment.")
-    held = ev.held_out_abstention(frame)
-    assert 0 <= held["abstain_precision"] <= 1 and 0 <= held["abstain_recall"] <= 1
+    assert frame["coverage"].is_between(0, 1).all()
+    answerable = frame.filter(frame["answerable"])["coverage"].ge(MIN_COVERAGE).mean()
+    unanswerable = frame.filter(~frame["answerable"])["coverage"].lt(MIN_COVERAGE).mean()
+    assert answerable >= 0.9 and unanswerable >= 0.8  # the tuning choice of tests/test_gate.py, on every question
+    assert ev.choose_min_score(frame, "coverage") == ev.choose_min_coverage(frame)
 
 
 def test_evaluate_runs_each_tier_and_plots(corpus, questions):
@@ -101,6 +112,9 @@ def test_evaluate_runs_each_tier_and_plots(corpus, questions):
     assert set(report.answers["cards"]["tier"].to_list()) == {"cards"}
     assert set(report.latency["tier"].to_list()) >= {"retrieval", "cards"}
     figures = report.figures()
-    assert figures["min_score"] == report.min_score and "retrieval_abstain_recall" in figures
+    assert figures["min_coverage"] == report.min_coverage == MIN_COVERAGE and "retrieval_abstain_recall" in figures
+    assert report.split == "held-out" and set(local["id"]) <= {q["id"] for q in in_split(questions, "held-out")}
+    assert report.gate["reach_n"] + report.gate["abstain_n"] == 20  # the gate on every held-out question given
+    assert figures["gate_reach_low"] <= figures["gate_reach"] <= figures["gate_reach_high"]
     fig = ev.plot(report)
     assert len(fig.axes) == 2

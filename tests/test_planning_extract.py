@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 
 import kit
 import kit.planning as planning
-from kit.grounding import is_verbatim
+from kit.grounding import check_evidence, is_verbatim
 from kit.planning.extraction import parsers
 from kit.planning.extraction.numbers import to_int
 from tests.fakes import FakeModel
@@ -22,16 +22,21 @@ def answer(**overrides) -> str:
     """A scripted model answer in the ModelFields shape."""
     base = {"application_type": "B", "type_quote": "Erection", "works": [], "dwellings": None,
             "dwellings_quote": None, "storeys": None, "storeys_quote": None, "settlement": None,
-            "retrospective": False}
+            "retrospective": False, "retrospective_quote": None}
     return json.dumps({**base, **overrides})
 
 
 def assert_grounded(record):
-    """Every evidence span is the source's own text and verbatim by kit.grounding."""
+    """Every evidence span is the source's own text, verbatim, and evidence by kit.grounding's rules (whole
+    words, a content word); a value the model decided is either evidenced or absent."""
     for field, items in record.evidence.items():
         for ev in items:
             source = record.source_text(ev.source)
             assert source[ev.start:ev.end] == ev.text and is_verbatim(ev.text, source), (field, ev)
+            assert check_evidence(ev.text, source).ok, (field, ev)
+    for field, method in record.method.items():
+        if method == "model":
+            assert record.evidence.get(field), field
 
 
 @pytest.mark.parametrize("text,value", [

@@ -43,3 +43,20 @@ def test_a_record_shows_each_evidence_span_escaped_in_the_app_and_the_notebook()
     assert "&lt;b&gt;now&lt;/b&gt;" in page and "<b>now</b>" not in page
     shown = show(record.model_copy(update={"reference": "16/00001/B"})).data
     assert page in shown and "<b>16/00001/B</b>" in shown and "mark.kit-evidence" in shown  # the app's styles
+
+
+def test_a_rejected_model_quote_is_never_marked_and_chained_spans_make_one_mark():
+    from kit import planning
+    from tests.fakes import FakeModel
+
+    reply = ('{"application_type": "B", "type_quote": "a", "works": [], "dwellings": null, "dwellings_quote": null, '
+             '"storeys": null, "storeys_quote": null, "settlement": null, "retrospective": false, '
+             '"retrospective_quote": null}')
+    text = "Erection of 12 apartments with associated parking and landscaping"
+    record = planning.extract(FakeModel([reply]), text, "Main Road, Onchan, IM3 1AA", method="model")
+    assert record.application_type is None and not record.evidence.get("application_type")
+    assert any("cuts a word" in flag for flag in record.flags), record.flags
+    assert "<mark" not in record_html(record).split("kit-description")[1].split("</div>")[0]
+    # a span nested in another, and a third overlapping the second: one mark for the whole run, every field named
+    found = marks(text, [(12, 25, "dwellings"), (15, 25, "works"), (20, 36, "storeys")])
+    assert found == [(12, 41, ("dwellings", "storeys", "works"))]  # 36 falls inside "associated": whole word

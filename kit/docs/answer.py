@@ -8,20 +8,16 @@ from typing import Any, Literal
 
 from kit import prompts
 from kit.docs.extract import best_sentences
+from kit.docs.gate import check as gate_check
 from kit.docs.result import Citation, GroundedAnswer, Quote
 from kit.docs.sections import Hit, Section
 from kit.docs.tokens import tokens
 from kit.errors import PromptError, ValidationError
-from kit.grounding import locate
+from kit.grounding import check_evidence
 from kit.model import ChatModel
 
 MAX_QUESTION_CHARS = 2000
 SECTION_CHARS = 1500  # each section's text in the prompt is cut here (quotes are still checked on the whole)
-# The BM25 score under which retrieval counts as weak, chosen from data: kit.offline.evaluate.choose_min_score
-# over the 147 questions of datasets/offline (the cut that best finds the 25 unanswerable ones; on held-out
-# halves it abstains with precision 0.91, recall 0.80). tests/test_offline_evaluate.py recomputes it, so a
-# changed dataset or tokenizer says so. Another corpus should choose its own: pass min_score=.
-DEFAULT_MIN_SCORE = 3.77
 # Share of the answer's content words that must occur in the cited sections: an answer whose words come
 # from elsewhere (an instruction in the question, the model's own knowledge) is not grounded.
 MIN_SUPPORT = 0.6
@@ -101,7 +97,7 @@ def ground(reply: Any, hits: Sequence[Hit], *, min_support: float = MIN_SUPPORT)
     quotes = []
     for item in reply.quotes:
         section = sections.get(item.section)
-        span = locate(item.text, section.text) if section is not None else None
+        span = check_evidence(item.text, section.text).span if section is not None else None
         quotes.append(Quote(span.text if span else item.text, section.id if section else item.section, span is not None))
     if not quotes:
         return (), "the model gave no quote"
@@ -115,22 +111,22 @@ def ground(reply: Any, hits: Sequence[Hit], *, min_support: float = MIN_SUPPORT)
     return tuple(quotes), ""
 
 
-def answer(model: ChatModel, question: str, store: Any, *, k: int = 4, min_score: float | None = None,
+def answer(model: ChatModel, question: str, store: Any, *, k: int = 4, min_coverage: float | None = None,
            max_tokens: int = 256, escalate: str = ESCALATE, min_support: float = MIN_SUPPORT) -> GroundedAnswer:
     """Answer ``question`` from ``store`` with quotes checked verbatim; abstain when that is not possible.
 
     The model (anything with ``.json``: a kit model, a server model or a ``kit.fallback`` chain) sees the
     ``k`` best sections and the question as delimited data. It abstains without asking the model when the
-    best search score is under ``min_score`` (default DEFAULT_MIN_SCORE), and after asking when the reply
-    says NOT FOUND, is not valid JSON, or is not grounded. An abstention's text is ``escalate`` and its
-    quotes are the best matching sentences verbatim. ``kit.errors.NoModelAvailable`` propagates.
+    retrieval gate fails (:func:`kit.docs.gate.check`: the best section holds under ``min_coverage`` of the
+    question's content words, default MIN_COVERAGE), and after asking when the reply says NOT FOUND, is not
+    valid JSON, or is not grounded. An abstention's text is ``escalate`` and its quotes are the best matching
+    sentences verbatim. ``kit.errors.NoModelAvailable`` propagates.
     """
     question = check_question(question)
     hits = store.search(question, k=k)
-    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
-    if not hits or hits[0].score < threshold:
-        best = f"best score {hits[0].score:.2f}" if hits else "no section shares a word with it"
-        return abstain(question, hits, f"retrieval weak: {best} (minimum {threshold:.2f})", escalate)
+    gate = gate_check(question, hits, min_coverage=min_coverage)
+    if not gate.passed:
+        return abstain(question, hits, gate.reason, escalate)
     messages = build_messages(question, hits)
     schema = reply_schema(len(hits))
     try:

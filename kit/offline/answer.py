@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kit.docs import answer as docs_answer
-from kit.docs.answer import DEFAULT_MIN_SCORE, abstain, check_question
+from kit.docs.answer import abstain, check_question
 from kit.docs.extract import best_sentences
+from kit.docs.gate import check as gate_check
 from kit.docs.result import Citation, GroundedAnswer, Quote
 from kit.errors import KitError, NoModelAvailable, PromptError
 from kit.model import ChatModel
@@ -79,18 +80,19 @@ def _cards_answer(question: str, cards: Any, skipped: list[str], started: float)
 
 
 def answer(question: str, store: Any, model: ChatModel | None = None, *, cards: Any = None, k: int = 4,
-           min_score: float | None = None) -> Answer:
+           min_coverage: float | None = None) -> Answer:
     """Answer from the local guidance through the best tier that works now, saying which and why.
 
     Tiers: ``model`` (a ``kit.fallback`` chain gives "primary" or "local"; a plain model counts as "local")
     with quotes checked verbatim; then retrieval only (the best sentences verbatim, no model) when there is
     no model or no model tier can answer; then the static action ``cards`` when the store is None or its
-    search fails. Weak retrieval or failed grounding abstains: the text is "escalate: ask the duty manager"
-    and the quotes are the best matching sentences. Empty or over-long questions raise PromptError.
+    search fails. The model is asked only when the retrieval gate passes (kit.docs.gate: the best section
+    holds at least ``min_coverage`` of the question's content words). A failed gate or failed grounding
+    abstains: the text is "escalate: ask the duty manager" and the quotes are the closest sentences found.
+    Empty or over-long questions raise PromptError.
     """
     started = time.perf_counter()
     question = check_question(question)
-    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     skipped: list[str] = []
     hits = None
     if store is None:
@@ -104,13 +106,14 @@ def answer(question: str, store: Any, model: ChatModel | None = None, *, cards: 
             skipped.append(f"retrieval: the search failed ({type(exc).__name__}: {str(exc)[:120]})")
     if hits is None:
         return _cards_answer(question, cards, skipped, started)
+    gate = gate_check(question, hits, min_coverage=min_coverage)
     if model is None:
         skipped.append("model: no model was given")
-    elif not hits or hits[0].score < threshold:
-        skipped.append("model: not asked, as retrieval found nothing strong enough to ground an answer on")
+    elif not gate.passed:
+        skipped.append(f"model: not asked, as {gate.reason}")
     else:
         try:
-            result = docs_answer(model, question, store, k=k, min_score=threshold, escalate=ESCALATE)
+            result = docs_answer(model, question, store, k=k, min_coverage=min_coverage, escalate=ESCALATE)
         except NoModelAvailable as exc:
             skipped.extend(exc.reasons or (str(exc),))
         except PromptError:
@@ -120,10 +123,8 @@ def answer(question: str, store: Any, model: ChatModel | None = None, *, cards: 
         else:
             tier, route_skipped = _route(model)
             return _from(result, tier, route_skipped, started)
-    if not hits or hits[0].score < threshold:
-        best = f"best score {hits[0].score:.2f}" if hits else "no section shares a word with it"
-        return _from(abstain(question, hits, f"retrieval weak: {best} (minimum {threshold:.2f})", ESCALATE),
-                     "retrieval", skipped, started)
+    if not gate.passed:
+        return _from(abstain(question, hits, gate.reason, ESCALATE), "retrieval", skipped, started)
     quotes = best_sentences(question, hits)
     by_id = {hit.section.id: hit.section for hit in hits}
     cited = tuple(dict.fromkeys(Citation(q.section_id, by_id[q.section_id].document, by_id[q.section_id].heading)

@@ -12,6 +12,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kit import paths
+from kit import store as kit_store
 from kit.errors import InputError, KitError, ServerError
 from kit.model import ChatModel
 from kit.offline import view
@@ -49,8 +50,7 @@ class OfflineAssistantApp(JobApp):
         self._health = health
         self.primary_url = primary_url
         self.send_url = send_url
-        home = paths.user_dir() / "offline"
-        home.mkdir(parents=True, exist_ok=True)
+        home = kit_store.private_dir(paths.user_dir() / "offline")  # the outbox and central log hold staff notes
         folder = resolve_folder(corpus)
         local = model if model is not None and not isinstance(model, str) else (lambda: kit.load_model(model))
         self.chain = fallback(primary_url, local, timeout_s=timeout_s, failures=failures,
@@ -164,8 +164,7 @@ class OfflineAssistantApp(JobApp):
             with urllib.request.urlopen(request, timeout=10):
                 pass
         else:  # the demo's stand-in for the central incident system: a local file
-            with self.central_log.open("a", encoding="utf-8") as log:
-                log.write(json.dumps(record) + "\n")
+            kit_store.append_private(self.central_log, json.dumps(record) + "\n")
 
     # -- display ---------------------------------------------------------------------------------------------
     def _first_banner(self) -> str:

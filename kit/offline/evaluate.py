@@ -1,7 +1,13 @@
-"""Evaluate offline answering on ``datasets/offline``: retrieval, grounding, abstention and latency per tier."""
+"""Evaluate offline answering on ``datasets/offline``: retrieval, the retrieval gate on many folders, grounding,
+abstention and latency per tier.
+
+Samples come from the held-out split (:func:`kit.evaluation.hash_split` of each question's id; the dataset card
+says so): the gate's threshold was chosen on the tuning split, so figures on the held-out one are not flattered.
+"""
 
 from __future__ import annotations
 
+import shutil
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,11 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from kit import paths
+from kit.docs.gate import MIN_COVERAGE, gate_figures
 from kit.errors import InputError
-from kit.evaluation import read_jsonl, spread
+from kit.evaluation import in_split, read_jsonl, spread
 from kit.model import ChatModel
 
 MODEL_TIERS = ("primary", "local")
+# Folders made of the corpus's documents: size -> the seeds of the draws. The gate's threshold is chosen on
+# CHOICE_FOLDERS with the tuning questions; REPORT_FOLDERS (other draws) report it with the held-out ones.
+CHOICE_FOLDERS = {27: (0,), 12: (0, 1, 2, 3, 4)}
+REPORT_FOLDERS = {3: (100, 101, 102, 103, 104), 6: (100, 101, 102, 103, 104), 12: (100, 101, 102, 103, 104),
+                  27: (0,)}
 
 
 def default_dataset_dir() -> Path:
@@ -29,9 +41,11 @@ def load_questions(path: str | Path | None = None) -> list[dict[str, Any]]:
     return read_jsonl(path, what="questions", fix="Pass the questions.jsonl of datasets/offline.")
 
 
-def sample(rows: Sequence[dict], size: int | None) -> list[dict]:
-    """``size`` rows spread evenly over the list, with answerable and unanswerable questions in proportion
-    (at least one of each when both exist and size >= 2), in their original order; None: all."""
+def sample(rows: Sequence[dict], size: int | None, split: str | None = "held-out") -> list[dict]:
+    """``size`` rows of ``split`` ("held-out" unless told; None: every row) spread evenly, with answerable and
+    unanswerable questions in proportion (at least one of each when both exist and size >= 2), in their
+    original order; size None: all the rows of the split."""
+    rows = in_split(rows, split)
     if size is None or size >= len(rows):
         return list(rows)
     if size < 1:
@@ -58,15 +72,18 @@ def retrieval_frame(store: Any, questions: Sequence[dict], k: int = 5) -> Any:
     """One row per question: the rank of the first answering section (null when not in the top ``k``), top score."""
     import polars as pl
 
+    from kit.docs.gate import check
+
     rows = []
     for row in questions:
         hits = store.search(row["question"], k=k)
         wanted = relevant(row, store)
         rank = next((i for i, hit in enumerate(hits, 1) if hit.section.id in wanted), None)
         rows.append({"id": row["id"], "answerable": bool(row["answerable"]), "rank": rank,
-                     "top_score": hits[0].score if hits else 0.0, "top_id": hits[0].section.id if hits else None})
+                     "top_score": hits[0].score if hits else 0.0, "top_id": hits[0].section.id if hits else None,
+                     "coverage": check(row["question"], hits).coverage})
     return pl.DataFrame(rows, schema={"id": pl.Utf8, "answerable": pl.Boolean, "rank": pl.Int64,
-                                      "top_score": pl.Float64, "top_id": pl.Utf8})
+                                      "top_score": pl.Float64, "top_id": pl.Utf8, "coverage": pl.Float64})
 
 
 def retrieval_summary(frame: Any) -> dict[str, float]:
@@ -86,20 +103,22 @@ def abstention_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> 
             "abstain_recall": true_pos / actual if actual else float("nan")}
 
 
-def choose_min_score(frame: Any) -> float:
-    """The top-score threshold that best separates answerable from unanswerable questions (most F1).
+def choose_min_score(frame: Any, column: str = "top_score") -> float:
+    """The threshold on ``column`` that best separates answerable from unanswerable questions (most F1).
 
     Abstaining under it is scored as finding the unanswerable ones; candidates are the midpoints between
-    neighbouring top scores, and ties go to the lower threshold (abstain less).
+    neighbouring values, and ties go to the lower threshold (abstain less). A cut on the BM25 ``top_score``
+    holds only for the folder it was chosen on; the gate's cut is on ``coverage`` (:func:`choose_min_coverage`).
     """
-    scores = sorted(set(frame["top_score"].to_list()))
-    if len(scores) < 2:
-        raise InputError("Need questions with at least two different top scores to choose a threshold.")
+    values = frame[column].to_list()
+    distinct = sorted(set(values))
+    if len(distinct) < 2:
+        raise InputError(f"Need questions with at least two different {column} values to choose a threshold.")
     answerable = frame["answerable"].to_list()
-    best, best_f1 = scores[0], -1.0
-    for low, high in zip(scores, scores[1:]):
+    best, best_f1 = distinct[0], -1.0
+    for low, high in zip(distinct, distinct[1:]):
         cut = (low + high) / 2
-        result = abstention_scores([s < cut for s in frame["top_score"].to_list()], answerable)
+        result = abstention_scores([v < cut for v in values], answerable)
         p, r = result["abstain_precision"], result["abstain_recall"]
         f1 = 0.0 if not p or not r or p != p else 2 * p * r / (p + r)
         if f1 > best_f1:
@@ -107,20 +126,47 @@ def choose_min_score(frame: Any) -> float:
     return round(best, 2)
 
 
-def held_out_abstention(frame: Any) -> dict[str, float]:
-    """Abstention precision/recall of the retrieval threshold on held-out halves (chosen on odd rows, scored
-    on even rows and the other way round), so the figure is not measured on the data it was chosen on."""
-    halves = [frame.gather_every(2, offset=0), frame.gather_every(2, offset=1)]
-    abstained, answerable = [], []
-    for choose_on, score_on in ((halves[1], halves[0]), (halves[0], halves[1])):
-        cut = choose_min_score(choose_on)
-        abstained += [s < cut for s in score_on["top_score"].to_list()]
-        answerable += score_on["answerable"].to_list()
-    return abstention_scores(abstained, answerable)
+def choose_min_coverage(frame: Any) -> float:
+    """The gate's threshold (kit.docs.gate.MIN_COVERAGE): :func:`choose_min_score` on the ``coverage`` column of
+    :func:`kit.docs.gate.gate_frame` rows, e.g. the tuning questions in the CHOICE_FOLDERS."""
+    return choose_min_score(frame, "coverage")
+
+
+def write_distractors(target: str | Path) -> Path:
+    """Copy documents unrelated to the corpus into ``target`` (the admin knowledge base, the translation
+    letters, the planning policies with each rule as a Markdown section) and return it, to ingest."""
+    import yaml
+
+    root, target = paths.datasets_dir(), Path(target)
+    shutil.copytree(root / "admin" / "kb", target / "admin-kb", dirs_exist_ok=True)
+    (target / "letters").mkdir(parents=True, exist_ok=True)
+    for letter in sorted((root / "translation").glob("doc_*.md")):
+        shutil.copy2(letter, target / "letters" / letter.name)
+    policies = root / "planning" / "policies"
+    (target / "policies").mkdir(exist_ok=True)
+    shutil.copy2(policies / "README.md", target / "policies" / "README.md")
+    plan = yaml.safe_load((policies / "local_plan.yaml").read_text(encoding="utf-8"))
+    text = [f"# {plan['plan']}"] + [f"\n## {rule['title']}\n\n{rule['policy']}. {rule['paragraph']}"
+                                    for rule in plan["rules"]]
+    (target / "policies" / "local_plan.md").write_text("\n".join(text) + "\n", encoding="utf-8")
+    return target
+
+
+def gate_folders(store: Any, workdir: str | Path, folders: dict[int, Sequence[int]] | None = None) -> list[Any]:
+    """The folders the gate is reported on: draws of the corpus's documents (REPORT_FOLDERS), then the corpus
+    with the unrelated documents of :func:`write_distractors` added (ingested under ``workdir``)."""
+    from kit.docs import ingest
+    from kit.docs.gate import corpus_folders, folder_store
+
+    workdir = Path(workdir)
+    extra = ingest(write_distractors(workdir / "distractors"), index_dir=workdir / "distractors-index")
+    mixed = folder_store([*store.sections, *extra.sections], [*store.documents, *extra.documents])
+    label = f"{len(store.documents)} documents + {len(extra.documents)} unrelated"
+    return [*corpus_folders(store, REPORT_FOLDERS if folders is None else folders), (label, [mixed])]
 
 
 def answers_frame(store: Any, questions: Sequence[dict], model: ChatModel | None = None, *, cards: Any = None,
-                  min_score: float | None = None, progress: bool = False) -> Any:
+                  min_coverage: float | None = None, progress: bool = False) -> Any:
     """Ask each question through kit.offline.answer; one row per question (tier, abstained, grounded, latency)."""
     import polars as pl
 
@@ -133,7 +179,7 @@ def answers_frame(store: Any, questions: Sequence[dict], model: ChatModel | None
 
         iterator = tqdm(questions, desc="questions", unit="q")
     for row in iterator:
-        result = answer(row["question"], store, model, cards=cards, min_score=min_score)
+        result = answer(row["question"], store, model, cards=cards, min_coverage=min_coverage)
         wanted = relevant(row, store) if store is not None else set()
         rows.append({
             "id": row["id"], "answerable": bool(row["answerable"]), "tier": result.tier,
@@ -172,58 +218,65 @@ def latency_table(frames: dict[str, Any]) -> Any:
 
 @dataclass(frozen=True)
 class OfflineReport:
-    """Everything an evaluation measured: per-question frames, summaries and the chosen threshold."""
+    """Everything an evaluation measured: per-question frames, summaries and the retrieval gate's figures."""
 
     retrieval: Any  # polars.DataFrame, retrieval_frame
     retrieval_figures: dict[str, float]
-    min_score: float  # the threshold chosen from the data
-    held_out: dict[str, float]  # abstention of that threshold on held-out halves
+    min_coverage: float  # the gate's threshold the answers used (kit.docs.gate)
+    gate: dict[str, Any]  # the gate on the held-out questions: kit.docs.gate.gate_figures
+    split: str  # the split the answered sample comes from ("held-out", "tuning" or "all")
     answers: dict[str, Any]  # run label -> answers_frame
     answer_figures: dict[str, dict[str, float]]
     latency: Any  # polars.DataFrame, latency_table
 
     def figures(self) -> dict[str, float]:
         """The headline figures, flat (for kit.record and the closing note)."""
-        out = {**self.retrieval_figures, "min_score": self.min_score,
-               **{f"held_out_{k}": v for k, v in self.held_out.items()}}
+        out = {**self.retrieval_figures, "min_coverage": self.min_coverage}
+        for name in ("reach", "abstain"):
+            low, high = self.gate[f"{name}_ci"]
+            out.update({f"gate_{name}": self.gate[name], f"gate_{name}_low": low, f"gate_{name}_high": high})
         for label, figures in self.answer_figures.items():
             out.update({f"{label}_{k}": v for k, v in figures.items()})
         return out
 
 
 def evaluate(store: Any, questions: Sequence[dict], *, runs: dict[str, Any] | None = None, cards: Any = None,
-             sample_size: int | None = None, min_score: float | None = None, progress: bool = False) -> OfflineReport:
-    """Retrieval figures on every question, then answers on a sample through each run (label -> model or None).
+             sample_size: int | None = None, split: str | None = "held-out", min_coverage: float | None = None,
+             progress: bool = False) -> OfflineReport:
+    """Retrieval figures on every question, the gate on the held-out ones, then answers on a sample of ``split``
+    through each run (label -> model or None).
 
     ``runs`` maps a label to the model to answer with (a kit model, a ``kit.fallback`` chain, or None for
-    retrieval only); the label "cards" answers with ``store=None`` and the ``cards``. Without ``min_score``
-    the answers use the threshold chosen from the retrieval scores (:func:`choose_min_score`).
+    retrieval only); the label "cards" answers with ``store=None`` and the ``cards``. The gate's threshold is
+    ``min_coverage`` (default kit.docs.gate.MIN_COVERAGE, chosen on the tuning questions).
     """
     retrieval = retrieval_frame(store, questions)
-    chosen = choose_min_score(retrieval)
-    threshold = chosen if min_score is None else min_score
-    picked = sample(questions, sample_size)
+    threshold = MIN_COVERAGE if min_coverage is None else min_coverage
+    held = retrieval.filter(retrieval["id"].is_in([row["id"] for row in in_split(questions, "held-out")]))
+    gate = gate_figures(held.with_columns(passed=held["coverage"] >= threshold))
+    picked = sample(questions, sample_size, split)
     answers, figures = {}, {}
     for label, model in (runs or {"retrieval": None}).items():
         frame = answers_frame(None if label == "cards" else store, picked, model, cards=cards,
-                              min_score=threshold, progress=progress)
+                              min_coverage=threshold, progress=progress)
         answers[label], figures[label] = frame, answer_summary(frame)
-    return OfflineReport(retrieval, retrieval_summary(retrieval), chosen, held_out_abstention(retrieval), answers,
+    return OfflineReport(retrieval, retrieval_summary(retrieval), threshold, gate, split or "all", answers,
                          figures, latency_table(answers))
 
 
 def plot(report: OfflineReport) -> Any:
-    """Two panels: top search scores of answerable vs unanswerable questions with the chosen threshold, and
-    the median answer latency per tier."""
+    """Two panels: the best section's share of the question's words, answerable vs unanswerable questions, with
+    the gate's threshold; and the median answer latency per tier."""
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
     frame = report.retrieval
     for flag, colour, label in ((True, "#1d70b8", "answerable"), (False, "#d4351c", "unanswerable")):
-        left.hist(frame.filter(frame["answerable"] == flag)["top_score"].to_list(), bins=20, alpha=0.6,
+        left.hist(frame.filter(frame["answerable"] == flag)["coverage"].to_list(), bins=20, range=(0, 1), alpha=0.6,
                   color=colour, label=label)
-    left.axvline(report.min_score, color="black", linestyle="--", label=f"min_score {report.min_score}")
-    left.set(xlabel="best BM25 score", ylabel="questions", title="Retrieval: answerable vs not")
+    left.axvline(report.min_coverage, color="black", linestyle="--", label=f"min_coverage {report.min_coverage}")
+    left.set(xlabel="share of the question's words in the best section", ylabel="questions",
+             title="Retrieval gate: answerable vs not")
     left.legend(fontsize=8)
     table = report.latency
     labels = [f"{r['run']}:{r['tier']}" for r in table.iter_rows(named=True)]

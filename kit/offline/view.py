@@ -35,7 +35,9 @@ STYLE = """
 """
 
 
-NOT_ASKED = "Retrieval only for this question: the guidance holds nothing close enough for a model to answer from"
+# The lines shown are the closest the search found, so the banner says that (never "nothing close").
+NOT_ASKED = ("Retrieval only for this question: the model was not asked, as no section holds enough of the "
+             "question's words; below are the closest lines found in the guidance")
 
 
 def banner_html(tier: str, skipped: tuple[str, ...] = (), note: str = "") -> str:

@@ -22,10 +22,6 @@ from kit.errors import InputError, PromptError
 from kit.redaction import Session, enabled
 
 ESCALATE = "No approved guidance found for this question: ask the duty supervisor."
-# The BM25 score under which retrieval counts as weak (the draft escalates without asking the model). kit.docs'
-# default (4.0) suits longer documents; on datasets/admin (short articles) the 3 unanswerable questions scored
-# 1.5-2.4 and 85 of 87 answerable ones scored 2.5 or more. Chosen on that small set: re-check on your own data.
-MIN_SCORE = 2.5
 
 
 @dataclass(frozen=True)
@@ -85,9 +81,10 @@ class Copilot:
     """One advisor's copilot session: asks go to the approval queue; answers come back once approved."""
 
     def __init__(self, model: Any, store: Any, queue: ApprovalQueue, *, advisor: str, k: int = 4,
-                 min_score: float = MIN_SCORE, max_tokens: int = 256):
+                 min_coverage: float | None = None, max_tokens: int = 256):
+        """``min_coverage``: the retrieval gate's threshold (kit.docs.gate; None: its MIN_COVERAGE)."""
         self.model, self.store, self.queue, self.advisor = model, store, queue, advisor
-        self.k, self.min_score, self.max_tokens = k, min_score, max_tokens
+        self.k, self.min_coverage, self.max_tokens = k, min_coverage, max_tokens
         self._session = Session()  # the way back from placeholders: memory only
 
     def __repr__(self) -> str:
@@ -103,7 +100,7 @@ class Copilot:
             text, types = redacted.text, redacted.types
         else:
             text, types = question, ()
-        grounded = answer(self.model, text, self.store, k=self.k, min_score=self.min_score,
+        grounded = answer(self.model, text, self.store, k=self.k, min_coverage=self.min_coverage,
                           max_tokens=self.max_tokens, escalate=ESCALATE)
         draft = format_draft(grounded)
         item = self.queue.submit(text, draft, advisor=self.advisor,

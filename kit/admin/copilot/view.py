@@ -31,7 +31,8 @@ def advisor_table(items) -> str:
 def draft_html(item) -> str:
     """One pending item as the supervisor reviews it: the (redacted) question, grounding and sources."""
     grounded = ("<span class='kit-flag-ok'>every quote found verbatim in its article</span>" if item.grounded
-                else "<span class='kit-flag'>not grounded: the model's answer was not kept</span>")
+                else "<span class='kit-flag'>not grounded: no model answer kept; the draft quotes the closest "
+                "lines</span>")
     sources = "".join(f"<li><code>{esc(source)}</code></li>" for source in item.sources) or "<li>none</li>"
     return (f"<div class='kit-copilot-draft' data-item='{item.id}'><p><b>Question #{item.id}</b> from "
             f"{esc(item.advisor)}: {esc(item.question)}</p><p>{grounded}</p>"

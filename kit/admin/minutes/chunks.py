@@ -79,14 +79,15 @@ def link_quote(quote: str, lines: Iterable[Line]) -> tuple[tuple[int, ...], str]
     """The line numbers a quote spans, and the transcript's own words for it; None when it is not verbatim.
 
     The lines' texts are joined with newlines, so a quote may run across a line break; the check is
-    :func:`kit.grounding.locate` (white space and typographic punctuation folded, nothing else).
+    :func:`kit.grounding.check_evidence` (verbatim with white space and typographic punctuation folded, whole
+    words, at least one content word).
     """
     lines = list(lines)
     joined, starts = "", []
     for line in lines:
         starts.append(len(joined))
         joined += line.text + "\n"
-    span = grounding.locate(quote, joined)
+    span = grounding.check_evidence(quote, joined).span
     if span is None:
         return None
     numbers = [line.number for line, at in zip(lines, starts) if at < span.end and at + len(line.text) >= span.start]

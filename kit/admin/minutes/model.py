@@ -100,7 +100,7 @@ def read_window(model: ChatModel, transcript: Transcript, window: Window, index:
         said = " ".join(transcript.line(n).text for n in numbers)
         due, due_source = due_date(said, meeting), RULE
         model_due = found["due"].strip()
-        if due is None and model_due and grounding.is_verbatim(model_due, said):
+        if due is None and model_due and grounding.check_evidence(model_due, said).ok:
             due, due_source = due_date(model_due, meeting), MODEL  # a date the model read, not one it made up
         said_owner = found["owner"].strip()
         owner = canonical(said_owner if said_owner and said_owner != "unknown" else None, people)
@@ -144,4 +144,5 @@ def _why(quote: str, text: str) -> str:
         return "the model gave no quote from the transcript"
     if not supported(text, quote):
         return "its words share nothing with the line it quotes"
-    return "its quote is not word for word in the transcript lines the model read"
+    return ("its quote is not evidence in the transcript lines the model read (not word for word, cuts a word, "
+            "or holds no content word)")

@@ -161,5 +161,5 @@ def _singular(word: str) -> str:
 
 
 def verified(quote: str | None, text: str) -> grounding.Span | None:
-    """The located span when ``quote`` is verbatim in ``text`` (kit.grounding), else None."""
-    return grounding.locate(quote, text) if quote else None
+    """The located span when ``quote`` is evidence in ``text`` (kit.grounding.check_evidence), else None."""
+    return grounding.check_evidence(quote, text).span if quote else None

@@ -1,8 +1,8 @@
 """Extraction: a checked PlanningRecord from a description, by deterministic parsers, the model, or both.
 
 Modules: extract (one application), batch (extract_frame over a table), parsers/numbers/rules/places
-(the deterministic parsers), modelfields (the model's schema and prompt), inputs (input checks),
-evaluate (scores against the project's labels).
+(the deterministic parsers), evidence (what a quote must state for a value), modelfields (the model's schema
+and prompt), inputs (input checks), evaluate (scores against the project's labels).
 """
 
 from __future__ import annotations

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from pathlib import Path
 
 from kit import batch as kit_batch
 from kit import privacy
+from kit import store as kit_store
 from kit.errors import KitError
 from kit.model import ChatModel
 from kit.planning.extraction.extract import extract
@@ -43,12 +43,8 @@ class _Store:
         """Append one finished record (nothing is written inside ``kit.confidential()``)."""
         if self.path is None or privacy.is_confidential():
             return  # inside kit.confidential() nothing holding text is written to disk
-        with self.lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # The records quote the applications' text (evidence): the file is created 0600, like the kit's stores.
-            handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            with os.fdopen(handle, "a", encoding="utf-8") as out:
-                out.write(json.dumps({"key": key, "record": record}, ensure_ascii=False) + "\n")
+        with self.lock:  # the records quote the applications' text (evidence): the file is private, 0600
+            kit_store.append_private(self.path, json.dumps({"key": key, "record": record}, ensure_ascii=False) + "\n")
 
 
 def extract_frame(model: ChatModel | None, df, *, method: str = "hybrid", store: str | Path | None = None,

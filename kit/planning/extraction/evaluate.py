@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kit import batch as kit_batch
 from kit.errors import InputError
-from kit.evaluation import percentile_ci, read_jsonl, resamples, spread
+from kit.evaluation import percentile_ci, read_jsonl, resamples, sample_split, split_of
 from kit.model import ChatModel
 from kit.planning.extraction.extract import extract
 from kit.planning.record import FIELDS
@@ -33,15 +33,7 @@ def sample_labels(path: str | Path, size: int | None = None, split: str | None =
     The first rows of the file are all tuning rows (the ones the parsers were refined on), so a small sample
     taken from the top would flatter the parsers.
     """
-    labels = load_labels(path, split)
-    if size is not None and size < 1:
-        raise InputError(f"size must be at least 1 (or None for all {len(labels)} {split or 'labelled'} rows).")
-    return labels if size is None else spread(labels, size)
-
-
-def split_of(labels: list[dict]) -> str:
-    """Which split the rows come from: 'held-out', 'tuning', or e.g. 'held-out+tuning' for a mix."""
-    return "+".join(sorted({row.get("split") or "unsplit" for row in labels})) or "none"
+    return sample_split(load_labels(path), size, split, key="reference")
 
 
 def _unlabelled(row: dict) -> str | None:

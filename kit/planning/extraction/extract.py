@@ -2,22 +2,26 @@
 
 ``hybrid`` (the default) trusts the deterministic parsers where they find something and asks the model,
 grammar-constrained, for the rest; when they disagree the parser's value is kept and the field flagged.
-Every value carries evidence: a span of the description or address, checked verbatim with kit.grounding.
+Every value carries evidence: a span of the description or address that meets kit.grounding's evidence rules
+(whole words, a content word, and for a count, a type or retrospective, the words that state it: ``evidence``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kit import grounding
 from kit.errors import KitError
-from kit.grounding import is_verbatim, locate
+from kit.grounding import check_evidence, is_verbatim
 from kit.model import ChatModel
-from kit.planning.extraction import inputs, parsers, places, rules
+from kit.planning.extraction import evidence, inputs, parsers, places, rules
 from kit.planning.extraction.modelfields import ModelFields, prompt
-from kit.planning.extraction.numbers import NUMBER_RE, to_int
 from kit.planning.record import FIELDS, Evidence, PlanningRecord
 
 METHODS = ("hybrid", "parsers", "model")
+_REASONS = (grounding.NOT_IN_SOURCE, grounding.CUTS_A_WORD, grounding.NO_CONTENT_WORD, grounding.NOT_THE_VALUE)
+_WHY = {grounding.NOT_IN_SOURCE: "is not in the text", grounding.CUTS_A_WORD: "cuts a word of the text",
+        grounding.NO_CONTENT_WORD: "holds no content word", grounding.NOT_THE_VALUE: "does not state that value"}
 
 
 class _Draft:
@@ -37,14 +41,17 @@ class _Draft:
         self.evidence[field] = [Evidence(field=field, text=text[s:e], start=s, end=e, source=source) for s, e in spans]
         self.method[field] = method
 
-    def quote(self, field: str, value: Any, quote: str | None, method: str = "model") -> bool:
-        """Keep a model value only when its quote is verbatim in the description or address."""
+    def quote(self, field: str, value: Any, quote: str | None, states=None, method: str = "model") -> bool:
+        """Keep a model value only when its quote is evidence (kit.grounding) in the description or address."""
+        reasons = []
         for source in ("description", "address"):
-            span = locate(quote or "", self.texts[source], ignore_case=True)
-            if span is not None:
-                self.set(field, value, [(span.start, span.end)], source, method)
+            check = check_evidence(quote, self.texts[source], states=states, ignore_case=True)
+            if check.ok:
+                self.set(field, value, [(check.span.start, check.span.end)], source, method)
                 return True
-        self.flags.append(f"{field}: the model said {value!r} quoting {quote!r}, which is not in the text; not kept")
+            reasons.append(check.reason)
+        why = min(reasons, key=_REASONS.index)  # the rule it came closest to passing
+        self.flags.append(f"{field}: the model said {value!r} quoting {quote!r}, which {_WHY[why]}; not kept")
         return False
 
 
@@ -90,11 +97,6 @@ def _apply_parsers(draft: _Draft, found: dict[str, parsers.Found], fields) -> No
             draft.set(field, hit.value, hit.spans, "description", "parser" if hit.spans else "none")
 
 
-def _number_quote(quote: str | None, value: int) -> bool:
-    """True when the quote states ``value`` (as digits or words)."""
-    return any(to_int(m.group(0)) == value for m in NUMBER_RE.finditer(quote or ""))
-
-
 def _apply_model(draft: _Draft, answer: ModelFields, found: dict[str, parsers.Found] | None) -> None:
     """Model values for the fields the parsers left empty; disagreements with a parser are flagged."""
     said = {"application_type": answer.application_type, "dwellings": answer.dwellings, "storeys": answer.storeys,
@@ -112,33 +114,30 @@ def _apply_model(draft: _Draft, answer: ModelFields, found: dict[str, parsers.Fo
                 draft.flags.append(f"{field}: the model said {value!r} but the text says {shown!r}; kept {parsed!r}")
             continue
         if field == "retrospective":
-            if value:
-                why = "the text has no retrospective wording" if found else "it gave no words to show it"
-                draft.flags.append(f"retrospective: the model said yes but {why}; kept no")
+            if value and not draft.quote(field, True, answer.retrospective_quote, evidence.states_retrospective):
+                draft.flags.append("retrospective: the model said yes but gave no words of the text that say so; "
+                                   "kept no")
             draft.values.setdefault("retrospective", False)
             continue
         if value is None or value == []:
             continue
-        if field in ("dwellings", "storeys"):
-            quote = answer.dwellings_quote if field == "dwellings" else answer.storeys_quote
-            if _number_quote(quote, value) or value == 0:
-                draft.quote(field, value, quote)
-            else:
-                draft.flags.append(f"{field}: the model said {value} but its quote {quote!r} does not state it; "
-                                   "not kept")
+        if field == "dwellings":
+            draft.quote(field, value, answer.dwellings_quote, evidence.states_dwellings(value))
+        elif field == "storeys":
+            draft.quote(field, value, answer.storeys_quote, evidence.states_storeys(value))
         elif field == "application_type":
-            if not draft.quote(field, value, answer.type_quote) and found:
+            if not draft.quote(field, value, answer.type_quote, evidence.states_type(value)) and found:
                 _apply_parsers(draft, found, ["application_type"])
         elif field == "settlement":
             draft.quote(field, value, value)
         elif field == "works":
-            kept, evidence = [], []
+            kept, spans = [], []
             for work in answer.works:
                 if work.kind not in kept and draft.quote("works", [work.kind], work.quote):
                     kept.append(work.kind)
-                    evidence.extend(draft.evidence["works"])
+                    spans.extend(draft.evidence["works"])
             if kept:
-                draft.values["works"], draft.evidence["works"] = kept, evidence
+                draft.values["works"], draft.evidence["works"] = kept, spans
 
 
 def _ask(model: ChatModel, description: str, address: str | None, draft: _Draft, strict: bool) -> ModelFields | None:

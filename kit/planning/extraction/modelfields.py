@@ -25,13 +25,14 @@ class ModelFields(BaseModel):
 
     application_type: TypeCode
     type_quote: str = Field(max_length=40)
-    works: list[ModelWork] = Field(max_length=3)
+    works: list[ModelWork] = Field(max_length=4)  # the labelled set names up to 4 kinds for one application
     dwellings: int | None
     dwellings_quote: str | None = Field(max_length=40)
     storeys: int | None
     storeys_quote: str | None = Field(max_length=40)
     settlement: str | None = Field(max_length=40)
     retrospective: bool
+    retrospective_quote: str | None = Field(max_length=40)
 
 
 def prompt(description: str, address: str | None) -> str:

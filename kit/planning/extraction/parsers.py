@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kit.injection import INSTRUCTION
 from kit.planning.extraction.numbers import NUMBER, to_int
 
 
@@ -135,7 +136,20 @@ _PART_OF = re.compile(r"(?:rear|side|front|part|curtilage|garden|extension|alter
 _CONVERTED = re.compile(r"(?:conversion|subdivision|sub-division|division|splitting|change of use)\s+of\s+"
                         r"(?:the\s+|an?\s+|existing\s+)*$", re.IGNORECASE)
 _SERVING = re.compile(r"(?:serv(?:e|es|ing)|access(?:ing)? to|for the|between(?: the)?|adjacent to|rear of|of the|"
-                      r"existing)\s+$", re.IGNORECASE)
+                      r"existing)\s+(?:(?:the|these|those|existing|approved|consented)\s+)*$", re.IGNORECASE)
+# Homes of another application: "the 14 dwellings approved under 17/00123/B", "PA 16/01234/B (erection of 20 dwellings)".
+_APPROVED_AFTER = re.compile(r"\s*(?:previously\s+|already\s+)?(?:approved|permitted|consented|granted)\b|"
+                             r"\s*(?:under|of|in)\s+(?:PA\s*)?\d{2}\s*/\s*\d{4,6}", re.IGNORECASE)
+_REFERENCE_ASIDE = re.compile(r"\b\d{2}\s*/\s*\d{4,6}\s*/?\s*[A-Z]{1,4}\s*\(([^)]*)\)")
+# The type rules' variation wording (rules.py decides the VAR type with it too).
+VARIATION = (r"^\W*(?:application for )?(?:the )?(?:variation|removal|modification) of (?:a |the )?conditions?|"
+             r"\bvary(?:ing)? (?:a |the )?conditions?")
+_VARIATION = re.compile(VARIATION, re.IGNORECASE)
+# Where a variation's own purpose starts ("..., to permit the use of the building as a dwelling"): homes named
+# before it are the earlier approval's; homes named after it are what the variation itself allows.
+_PURPOSE = re.compile(r"(?:[,;]\s*|\s)(?:in order )?to (?:extend|permit|allow|amend|change|enable|remove|vary|alter|"
+                      r"increase|reduce|regularise|include|use|make|omit|delete|relax|add)\b|\b(?:regarding|concerning|"
+                      r"relating to|for the use)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r".*(?:[.;,()]|\band\b|\bwith\b)", re.IGNORECASE | re.DOTALL)
 
 
@@ -146,41 +160,74 @@ def _window(text: str, at: int) -> str:
     return before[cut.end():] if cut else before
 
 
+def _not_the_proposal(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Spans that are not this application's proposal: sentences addressed to a reader or model (data, never
+    instructions), and another application's description in brackets after its reference."""
+    spans = []
+    for hit in INSTRUCTION.finditer(text):
+        start = max(text.rfind(end, 0, hit.start()) for end in (". ", "! ", "? ", "\n")) + 1
+        stops = [at for at in (text.find(end, hit.end()) for end in (".", "!", "?", "\n")) if at >= 0]
+        spans.append((start, min(stops) + 1 if stops else len(text)))
+    return spans, [m.span(1) for m in _REFERENCE_ASIDE.finditer(text)]
+
+
+def dwelling_counts(text: str) -> list[str]:
+    """The count words of each homes phrase in ``text`` ('a', '12', 'pair of'), for checking a quote states one."""
+    return [m.group("n") for m in _DWELLING.finditer(text) if m.group("n")]
+
+
+def _classify(text: str, match: re.Match) -> tuple[int, int, int] | None:
+    """(created, removed, replaced) by one homes phrase; None when it names homes this proposal does not touch."""
+    start = match.start()
+    count = to_int(match.group("n")) if match.group("n") else None
+    mods = (match.group("mods") or "").lower()
+    window = _window(text, match.start("noun"))
+    before = text[max(0, start - 40):start]
+    if (_CONVERTED.search(before) or (count is None and _EXISTING_BEFORE.search(before)) or "existing" in mods
+            or _REMOVE.search(window)):
+        return 0, count or 1, 0  # an existing home demolished or turned into the new ones
+    if "replacement" in mods:
+        return count or 1, 0, count or 1
+    if _SERVING.search(before):
+        return None  # homes that exist already ("an access to serve three dwellings")
+    explicit = count is not None and match.group("n").lower() not in ("a", "an")
+    if explicit or (_CREATE.search(window) and not _PART_OF.search(before)):
+        return count or 1, 0, 0
+    return None
+
+
 def find_dwellings(text: str) -> Found:
-    """Net new dwellings: created minus demolished ('replacement dwelling' = 0); None when none are proposed."""
+    """Net new dwellings that this application creates: created minus demolished ('replacement dwelling' = 0).
+
+    None when it proposes none. Not counted: homes of another application (those a variation's approval
+    describes, "the 14 dwellings approved under ...", the description in brackets after a reference), homes an
+    access or garage serves, and any sentence addressed to a reader or model (data, never an instruction).
+    A variation whose approval names homes, and that does not itself add any, is 0.
+    """
     created = removed = replaced = 0
     spans: list[tuple[int, int]] = []
     notes = []
+    instructions, asides = _not_the_proposal(text)
+    variation = _VARIATION.search(text)
+    purpose = _PURPOSE.search(text, variation.end()) if variation else None
+    approval_homes = False
     for match in _DWELLING.finditer(text):
         start = match.start()
-        count = to_int(match.group("n")) if match.group("n") else None
-        mods = (match.group("mods") or "").lower()
-        window = _window(text, match.start("noun"))
-        before = text[max(0, start - 40):start]
-        if _CONVERTED.search(before) or (count is None and _EXISTING_BEFORE.search(before)):
-            removed += count or 1  # the existing home is turned into the new ones
-            spans.append(match.span())
+        if any(a <= start < b for a, b in instructions):
             continue
-        if "existing" in mods:
-            removed += count or 1
-            spans.append(match.span())
+        change = _classify(text, match)
+        if change is None:
             continue
-        if _REMOVE.search(window):
-            removed += count or 1
-            spans.append(match.span())
-            continue
-        if "replacement" in mods:
-            created += count or 1
-            replaced += count or 1
-            spans.append(match.span())
-            continue
-        if _SERVING.search(before):
-            continue  # homes that exist already ("an access to serve three dwellings")
-        explicit = count is not None and match.group("n").lower() not in ("a", "an")
-        if explicit or (_CREATE.search(window) and not _PART_OF.search(before)):
-            created += count or 1
-            spans.append(match.span())
+        if (variation and (purpose is None or start < purpose.start())) or any(a <= start < b for a, b in asides) \
+                or _APPROVED_AFTER.match(text, match.end()):
+            approval_homes = approval_homes or bool(variation)
+            continue  # another application's homes
+        created, removed, replaced = created + change[0], removed + change[1], replaced + change[2]
+        spans.append(match.span())
     if not spans:
+        if approval_homes:
+            return Found(0, (variation.span(),), "a variation of an earlier approval: the homes it names are that "
+                         "approval's, not new ones (0 added)")
         if re.search(r"\bresidential (?:development|estate|scheme)\b", text, re.IGNORECASE):
             notes.append("residential development with no stated number of dwellings")
         return Found(None, (), "; ".join(notes))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kit.planning.extraction.parsers import Found, whole_words
+from kit.planning.extraction.parsers import VARIATION, Found, whole_words
 from kit.planning.record import WORKS
 
 # Each kind of works: the alternatives that name it (joined with "|", matched case-insensitively).
@@ -79,8 +79,7 @@ _PROPOSED_ONLY = ("outbuilding", "agricultural building")
 _TYPE_RULES: tuple[tuple[str, str], ...] = (
     ("REM", r"reserved matters"),
     ("A", r"approval in principle|\boutline (?:application|planning|permission)"),
-    ("VAR", r"^\W*(?:application for )?(?:the )?(?:variation|removal|modification) of (?:a |the )?conditions?|"
-            r"\bvary(?:ing)? (?:a |the )?conditions?"),
+    ("VAR", VARIATION),
     ("LAW", r"lawful development|certificate of lawful|lawfulness|make lawful|lawful use|\bCLU\b|\bCLD\b"),
     ("CON", r"registered building consent|listed building consent|^\W*registered building"),
     ("TEL", r"telecommunication|base station|\bmast\b.*\bantenna"),
