@@ -41,3 +41,14 @@ def test_the_notebook_records_its_evaluation_figures_under_snake_case_names(name
     if sampling:
         assert re.search(r"^eval_split: str = \"held-out\"  # ", parameters, re.M), parameters
         assert sampling in code and not re.search(r"\[:\s*(sample_size|eval_\w+)", code)
+
+
+def test_the_offline_notebook_records_its_evaluation_and_gate_figures():
+    """Notebook 30 records its figures in a loop over names (its evaluation samples held-out questions itself)."""
+    _, code = code_cells("30_offline_fallback")
+    loop = re.search(r"for name in \(([^)]*)\):\s*\n\s*kit\.record\(name, figures\[name\]\)", code)
+    assert loop, "the offline notebook no longer records its evaluation figures by name"
+    names = set(re.findall(r"\"(\w+)\"", loop.group(1)))
+    assert {"recall_at_1", "recall_at_5", "mrr", "min_coverage", "local_grounding_rate", "local_abstain_precision",
+            "local_abstain_recall"} <= names, names
+    assert re.search(r"kit\.record\(f\"gate_\{name\}\"", code) and '("reach", "abstain")' in code
