@@ -59,8 +59,12 @@ def test_overflow_names_the_slot_context(served):
 def test_batch_helper_keeps_input_order(served):
     topics = ["bins", "parks", "libraries", "roads", "schools", "buses"]
     results = kit.map("Write one short sentence about {item}.", topics, model=served, max_tokens=24, progress=False)
-    singles = [served.chat(f"Write one short sentence about {t}.", max_tokens=24) for t in topics[:2]]
-    assert len(results) == len(topics) and results[:2] == singles
+    assert len(results) == len(topics) and all(isinstance(text, str) and text.strip() for text in results)
+    # Which answer belongs to which item is checked without comparing model text: llama-server batches slots
+    # together, and a batched answer may differ from a single one on another CPU's build (deterministic: False).
+    asked = kit.map(lambda topic: (topic, served.chat(f"Write one short sentence about {topic}.", max_tokens=8)),
+                    topics, model=served, progress=False)
+    assert [topic for topic, _ in asked] == topics
 
 
 def test_env_var_selects_the_server(server, monkeypatch):

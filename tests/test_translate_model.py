@@ -14,6 +14,7 @@ from kit.translate import (
     evaluate, measure_prefix_reuse, translate, translate_batch, translate_bytes, translate_file, translate_frame,
 )
 from kit.translate.evaluate import SUMMARY_COLUMNS
+from kit.translate.flags import reason_text
 from kit.translate.prompting import BIDI_CONTROLS
 from kit.translate.protect import find_protected
 
@@ -91,17 +92,27 @@ def test_docx_end_to_end(model, tmp_path):
 
 
 def test_an_empty_answer_is_reported_as_not_translated(model):
-    # Issue 7: the embedded model answers this sentence into Welsh with nothing. It used to be shown as its own
-    # "translation", flagged "missing 5" and "missing BC-7781" though both were on screen.
+    # Issue 7: the embedded model (AVX2 build) answers this sentence into Welsh with nothing. It used to be shown
+    # as its own "translation", flagged "missing 5" and "missing BC-7781" though both were on screen. Other
+    # llama.cpp builds may answer it, so this asserts the kit's handling of either answer; the empty answer
+    # itself is pinned with a scripted model (test_translate_review).
     bin_day = "Your bin collection day will change to Thursday from 5 January. Reference BC-7781."
     result = translate(model, bin_day, target="cy")
     (segment,) = result.segments
-    assert (segment.status, segment.reason) == ("not_translated", "empty")
-    assert segment.flags == ("not_translated:empty",) and segment.translation == bin_day
-    assert segment.back_translation is None  # nothing was sent back to be "checked"
+    assert_checked(result)
     document = result.to_bytes().decode("utf-8")
-    assert document.startswith(bin_day + "\n\n") and "Translation review" in document
-    assert f"“{bin_day}” — The model gave no answer." in document
+    if segment.status == "not_translated":
+        assert segment.translation == bin_day and segment.flags == (f"not_translated:{segment.reason}",)
+        assert segment.back_translation is None  # nothing was sent back to be "checked"
+        assert document.startswith(bin_day + "\n\n") and "Translation review" in document
+        why = reason_text(segment.reason, language=segment.detected_language, target="cy", error=segment.error)
+        assert f"“{bin_day}” — {why}" in document
+        if segment.reason == "empty":
+            assert why == "The model gave no answer."
+    else:
+        assert segment.status == "translated" and segment.translation != bin_day
+        assert isinstance(segment.back_translation_chrf, float) or "backtranslation_failed" in segment.flags
+        assert "Translation review" not in document and document.startswith(segment.translation)
 
 
 def test_markdown_emphasis_is_kept_or_flagged_on_the_real_model(model):
