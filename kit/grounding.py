@@ -133,11 +133,10 @@ def check_evidence(quote: str | None, text: str, *, states: Callable[[Span, str]
             called with the span and ``text``, True when the span states the value.
     """
     quote = quote or ""
-    if locate(quote, text, ignore_case=ignore_case) is None:
-        return EvidenceCheck(quote, None, NOT_IN_SOURCE)
     span = locate(quote, text, ignore_case=ignore_case, whole_words=True)
-    if span is None:
-        return EvidenceCheck(quote, None, CUTS_A_WORD)
+    if span is None:  # searched again only to say why
+        cut = locate(quote, text, ignore_case=ignore_case) is not None
+        return EvidenceCheck(quote, None, CUTS_A_WORD if cut else NOT_IN_SOURCE)
     if not content_words(span.text):
         return EvidenceCheck(quote, None, NO_CONTENT_WORD)
     if states is not None and not states(span, text):
