@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from kit import chunking, privacy, schemas
+from kit import chunking, display, privacy, schemas
 from kit.cache import ResponseCache, cache_key
-from kit.errors import KitError, PromptError
+from kit.errors import Interrupted, KitError, PromptError
 from kit.runlog import CallRecord, RunLog
 from kit.runtime.backends.base import Backend, Settings
 from kit.runtime.backends.server import raise_if_overflow
@@ -30,15 +31,35 @@ class ModelInfo:
     backend: str
     details: dict[str, Any]
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the model as a table: name, file, SHA-256, architecture, context, backend, details."""
+        return display.wrap(display.fields(vars(self), "Model"), "kit-model-info")
+
 
 @dataclass(frozen=True)
 class CallStats:
-    """Figures for the most recent call."""
+    """Figures for the most recent call.
+
+    ``reused_tokens`` of the ``prompt_tokens`` came from the runtime's prefix cache (in-process: whole aligned
+    chunks; llama-server: the slot's cached prefix) and were not evaluated again; :attr:`new_tokens` were. A
+    response-cache hit evaluates nothing: every prompt token counts as reused.
+    """
 
     prompt_tokens: int
     completion_tokens: int
     latency_s: float
     cached: bool
+    reused_tokens: int = 0
+
+    @property
+    def new_tokens(self) -> int:
+        """Prompt tokens the model evaluated for this call (what a bigger model pays for)."""
+        return self.prompt_tokens - self.reused_tokens
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the call's figures as a table, the prompt tokens evaluated (new) among them."""
+        figures = vars(self) | {"new_tokens": self.new_tokens}
+        return display.wrap(display.fields(figures, "Last call"), "kit-call-stats")
 
 
 @runtime_checkable
@@ -173,17 +194,28 @@ class Model:
     def _cache_for_call(self):
         return None if privacy.is_confidential() else self._cache
 
-    def _record(self, kind, messages, settings, text, n_in, n_out, started, cached, schema=None, error=None):
-        self.last = CallStats(n_in, n_out, time.perf_counter() - started, cached)
+    def _record(self, kind, messages, settings, text, n_in, n_out, started, cached, schema=None, error=None,
+                reused=0):
+        reused = n_in or 0 if cached else reused
+        self.last = CallStats(n_in, n_out, time.perf_counter() - started, cached, reused)
         if self._log is None:
             return
         prompt: Any = {"messages": messages, "schema": schema} if schema is not None else messages
         self._log.write(CallRecord(
             model=self.info.name, model_sha256=self.info.sha256, backend=self.info.backend, kind=kind,
             settings=settings.as_dict(), prompt=prompt, response=text, prompt_tokens=n_in,
-            completion_tokens=n_out, latency_s=self.last.latency_s, cached=cached,
+            completion_tokens=n_out, reused_tokens=reused, latency_s=self.last.latency_s, cached=cached,
             confidential=privacy.is_confidential(), error=error,
         ))
+
+    def _interrupted(self, kind, messages, settings, started, schema, exc: KeyboardInterrupt,
+                     partial: str) -> Interrupted:
+        """Log a call an interrupt stopped, with its text so far (never cached), as :class:`Interrupted`."""
+        tokens, n_in = getattr(exc, "tokens", None), getattr(exc, "prompt_tokens", None)
+        self._record(kind, messages, settings, partial, n_in, tokens, started, False, schema, error="interrupted")
+        if isinstance(exc, Interrupted) and exc.partial == partial:
+            return exc
+        return Interrupted(partial, tokens=tokens, prompt_tokens=n_in)
 
     def _generate(self, kind: str, messages: Messages, settings: Settings, schema: dict | None) -> str:
         started = time.perf_counter()
@@ -199,21 +231,32 @@ class Model:
         except KitError as exc:
             self._record(kind, messages, settings, None, None, None, started, False, schema, error=str(exc))
             raise
+        except KeyboardInterrupt as exc:  # Ctrl-C, Lab's ■: keep the text so far (in-process: the backend's)
+            raise self._interrupted(kind, messages, settings, started, schema, exc,
+                                    getattr(exc, "partial", "")) from None
         if cache is not None:
             cache.put(key, self.info.sha256, out.text, out.prompt_tokens, out.completion_tokens)
         self._record(kind, messages, settings, out.text, out.prompt_tokens, out.completion_tokens, started,
-                     False, schema)
+                     False, schema, reused=out.reused_tokens)
         return out.text
 
     # -- the interface -----------------------------------------------------------------------
     def chat(self, prompt_or_messages: str | Sequence[dict], *, system: str | None = None, **gen) -> str:
-        """The model's answer to a prompt or a list of messages (greedy and seeded unless told otherwise)."""
+        """The model's answer to a prompt or a list of messages (greedy and seeded unless told otherwise).
+
+        An interrupt (Ctrl-C, Lab's ■) raises :class:`kit.errors.Interrupted` (a KeyboardInterrupt) with the text
+        so far in ``.partial``; the call is logged as interrupted, not cached, and the model stays usable.
+        """
         messages, settings = self._prepare(prompt_or_messages, system, gen)
         return self._generate("chat", messages, settings, None)
 
     def stream(self, prompt_or_messages: str | Sequence[dict], *, system: str | None = None,
                **gen) -> Iterator[str]:
-        """Yield the answer in pieces as they are generated (a cached answer comes as one piece)."""
+        """Yield the answer in pieces as they are generated (a cached answer comes as one piece).
+
+        An interrupt while it generates raises :class:`kit.errors.Interrupted` from the generator, ``.partial``
+        being what it yielded (logged as interrupted, not cached).
+        """
         messages, settings = self._prepare(prompt_or_messages, system, gen)
         return self._stream(messages, settings)
 
@@ -227,23 +270,31 @@ class Model:
             yield hit[0]
             return
         parts: list[str] = []
-        for piece in self.backend.stream(messages, settings):
-            if piece.done:
-                text = "".join(parts)
-                if cache is not None:
-                    cache.put(key, self.info.sha256, text, piece.prompt_tokens, piece.completion_tokens)
-                self._record("stream", messages, settings, text, piece.prompt_tokens, piece.completion_tokens,
-                             started, False)
-            else:
-                parts.append(piece.text)
-                yield piece.text
+        last = None
+        with contextlib.closing(self.backend.stream(messages, settings)) as pieces:  # closed: the lock is freed
+            try:
+                for piece in pieces:
+                    if piece.done:
+                        last = piece
+                    else:
+                        parts.append(piece.text)
+                        yield piece.text
+            except KeyboardInterrupt as exc:
+                raise self._interrupted("stream", messages, settings, started, None, exc, "".join(parts)) from None
+        if last is not None:
+            text = "".join(parts)
+            if cache is not None:
+                cache.put(key, self.info.sha256, text, last.prompt_tokens, last.completion_tokens)
+            self._record("stream", messages, settings, text, last.prompt_tokens, last.completion_tokens,
+                         started, False, reused=last.reused_tokens)
 
     def json(self, prompt_or_messages: str | Sequence[dict], schema: Any, *, system: str | None = None, **gen) -> Any:
         """Structured output: decoding is constrained by ``schema`` (a pydantic class or a JSON-schema dict).
 
         Returns a pydantic instance for a pydantic class, else the parsed JSON. Output that still
         fails validation (e.g. cut off by ``max_tokens``) raises :class:`kit.errors.ValidationError`
-        carrying the raw text. Without ``system``, the schema is shown to the model in a system prompt.
+        carrying the raw text. Without ``system``, the schema is shown to the model in a system prompt. An
+        interrupt raises :class:`kit.errors.Interrupted` with the raw JSON so far in ``.partial``.
         """
         json_schema = schemas.to_json_schema(schema)
         if system is None:  # small models fill fields far better when they can read the schema

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS calls (
     response TEXT,
     prompt_tokens INTEGER,
     completion_tokens INTEGER,
+    reused_tokens INTEGER,
     latency_s REAL,
     cached INTEGER NOT NULL DEFAULT 0,
     confidential INTEGER NOT NULL DEFAULT 0,
@@ -72,6 +73,7 @@ class CallRecord:
     response: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    reused_tokens: int | None = None  # prompt tokens from the prefix cache (not evaluated again)
     latency_s: float | None = None
     cached: bool = False
     confidential: bool = False
@@ -85,6 +87,9 @@ class RunLog:
     def __init__(self, path: Path | None = None):
         self.path = path or paths.log_path()
         store.create_private(self.path, _SCHEMA)
+        with store.connect(self.path) as db:  # a log written before reused_tokens was recorded
+            if "reused_tokens" not in {row[1] for row in db.execute("PRAGMA table_info(calls)")}:
+                db.execute("ALTER TABLE calls ADD COLUMN reused_tokens INTEGER")
 
     def write(self, record: CallRecord) -> None:
         """Write one call, personal data redacted; in confidential mode the prompt and response are never stored."""
@@ -103,12 +108,12 @@ class RunLog:
         with store.connect(self.path) as db:
             db.execute(
                 "INSERT INTO calls (time, model, model_sha256, backend, kind, settings, prompt, response,"
-                " prompt_tokens, completion_tokens, latency_s, cached, confidential, error)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " prompt_tokens, completion_tokens, reused_tokens, latency_s, cached, confidential, error)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.time, record.model, record.model_sha256, record.backend, record.kind,
                     json.dumps(record.settings, sort_keys=True), prompt, response,
-                    record.prompt_tokens, record.completion_tokens, record.latency_s,
+                    record.prompt_tokens, record.completion_tokens, record.reused_tokens, record.latency_s,
                     int(record.cached), int(record.confidential), error,
                 ),
             )
@@ -121,7 +126,7 @@ def logs(limit: int | None = 100, path: Path | None = None):
     path = path or paths.log_path()
     columns = [
         "id", "time", "model", "model_sha256", "backend", "kind", "settings", "prompt", "response",
-        "prompt_tokens", "completion_tokens", "latency_s", "cached", "confidential", "error",
+        "prompt_tokens", "completion_tokens", "reused_tokens", "latency_s", "cached", "confidential", "error",
     ]
     if not path.exists():
         return pl.DataFrame({c: [] for c in columns})

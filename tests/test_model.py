@@ -159,10 +159,31 @@ def test_shared_prefix_is_reused_in_whole_chunks_and_text_is_unchanged(model):
     system = "You answer questions for a county council in short plain sentences. " * 12
     fresh = model.chat("What is council tax?", system=system, max_tokens=12)
     model.chat("What are bin days?", system=system, max_tokens=4)
-    reused = model.backend.last_reused
+    last = model.last
     chunk = model.info.details["prompt_chunk"]
-    assert reused > 0 and reused % chunk == 0
+    assert last.reused_tokens > 0 and last.reused_tokens % chunk == 0
+    assert last.new_tokens == last.prompt_tokens - last.reused_tokens and 0 < last.new_tokens <= chunk + 16
     assert model.chat("What is council tax?", system=system, max_tokens=12) == fresh
+
+
+def test_the_run_log_and_model_last_split_prompt_tokens_into_new_and_reused(tmp_path):
+    from kit.runlog import RunLog, logs
+
+    path = tmp_path / "log.sqlite"
+    system = "You answer questions for a county council in short plain sentences. " * 12
+    with kit.load_model(n_ctx=2048) as m:
+        m._log = RunLog(path)
+        m.chat("What is council tax?", system=system, max_tokens=4)
+        first = m.last
+        m.chat("What are bin days?", system=system, max_tokens=4)
+        second = m.last
+        m.chat("What are bin days?", system=system, max_tokens=4)  # the response cache: nothing evaluated
+        hit = m.last
+    assert first.reused_tokens == 0 and first.new_tokens == first.prompt_tokens
+    assert second.reused_tokens > 0 and second.new_tokens < second.prompt_tokens
+    assert hit.cached and hit.new_tokens == 0
+    rows = logs(path=path).sort("id")
+    assert rows["reused_tokens"].to_list() == [0, second.reused_tokens, hit.prompt_tokens]
 
 
 def test_flash_attention_is_on_by_default_here_and_can_be_turned_off(model):

@@ -78,3 +78,20 @@ def test_log_can_be_turned_off(monkeypatch):
     with kit.load_model() as model:
         model.chat("Hello", max_tokens=4)
     assert kit.logs().height == 0
+
+
+def test_a_log_written_before_reused_tokens_gains_the_column(tmp_path):
+    from kit.runlog import CallRecord, RunLog, logs
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # the table as kit wrote it before the prefix-cache split
+        db.execute("CREATE TABLE calls (id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, model TEXT,"
+                   " model_sha256 TEXT, backend TEXT, kind TEXT, settings TEXT, prompt TEXT, response TEXT,"
+                   " prompt_tokens INTEGER, completion_tokens INTEGER, latency_s REAL,"
+                   " cached INTEGER NOT NULL DEFAULT 0, confidential INTEGER NOT NULL DEFAULT 0, error TEXT)")
+        db.execute("INSERT INTO calls (time, model, prompt_tokens) VALUES (1.0, 'old', 10)")
+    log = RunLog(path)
+    log.write(CallRecord(model="new", model_sha256="x", backend="b", kind="chat", settings={}, prompt="p",
+                         prompt_tokens=80, reused_tokens=64))
+    rows = logs(path=path).sort("id")
+    assert rows["model"].to_list() == ["old", "new"] and rows["reused_tokens"].to_list() == [None, 64]

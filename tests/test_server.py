@@ -51,6 +51,14 @@ def test_chat_stream_json_and_tokens(served):
         "Council Tax reminder")
 
 
+def test_the_server_reports_the_prefix_its_slot_reused(served):
+    system = "You answer questions for a county council in short plain sentences. " * 12
+    served.chat("What is council tax?", system=system, max_tokens=4)
+    served.chat("What are bin days?", system=system, max_tokens=4)
+    last = served.last
+    assert last.reused_tokens > 0 and 0 < last.new_tokens < last.prompt_tokens
+
+
 def test_overflow_names_the_slot_context(served):
     with pytest.raises(ContextOverflowError, match="2048"):
         served.chat("The council meets on Tuesday. " * 400, max_tokens=32)

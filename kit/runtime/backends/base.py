@@ -53,6 +53,7 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str = "stop"
+    reused_tokens: int = 0  # prompt tokens taken from the prefix cache, not evaluated again
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Piece:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reason: str = ""
+    reused_tokens: int = 0
 
 
 class Backend(Protocol):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kit.errors import KitError
+from kit.errors import Interrupted, KitError
 from kit.runtime.backends import loading
 from kit.runtime.backends.base import Completion, Piece, Settings
 from kit.runtime.backends.decode import Decoder
@@ -64,7 +64,6 @@ class LlamaCppBackend:
             bos_token=self._model.token_get_text(bos_id) if bos_id != -1 else "",
             stop_token_ids=[eos_id],
         )
-        self.last_reused = 0
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -103,10 +102,11 @@ class LlamaCppBackend:
             sampler = compile_quietly(lib, lambda: Sampler(lib, self._context.ctx, self._vocab, self._n_vocab,
                                                            settings, grammar))
         stops = StopText((*settings.stop, *([self._eos_text] if self._eos_text else [])))
-        totals.update(prompt_tokens=len(tokens), completion_tokens=0, finish_reason="length")
+        totals.update(prompt_tokens=len(tokens), completion_tokens=0, finish_reason="length", reused_tokens=0)
+        shown: list[str] = []
         try:
             self._decoder.prefill(tokens)
-            self.last_reused = self._decoder.reused
+            totals["reused_tokens"] = self._decoder.reused
             room = self.n_ctx - len(tokens)
             limit = min(settings.max_tokens, room) if settings.max_tokens > 0 else room
             n_out = 0
@@ -119,6 +119,7 @@ class LlamaCppBackend:
                 totals["completion_tokens"] = n_out
                 text = stops.add(self._piece(token))
                 if text:
+                    shown.append(text)
                     yield text
                 if stops.stopped:
                     totals["finish_reason"] = "stop"
@@ -128,6 +129,9 @@ class LlamaCppBackend:
             rest = stops.finish()
             if rest:
                 yield rest
+        except KeyboardInterrupt:  # the cache keeps only whole prompt chunks, so the next call is unaffected
+            raise Interrupted("".join(shown), tokens=totals["completion_tokens"],
+                              prompt_tokens=totals["prompt_tokens"]) from None
         finally:
             sampler.close()
 
@@ -136,8 +140,7 @@ class LlamaCppBackend:
         with self._lock:
             self._check_open()
             text = "".join(self._generate(messages, settings, schema, totals))
-        return Completion(text=text, prompt_tokens=totals["prompt_tokens"],
-                          completion_tokens=totals["completion_tokens"], finish_reason=totals["finish_reason"])
+        return Completion(text=text, **totals)
 
     def stream(self, messages: list[dict], settings: Settings, schema: dict | None = None) -> Iterator[Piece]:
         totals: dict[str, Any] = {}
@@ -145,8 +148,7 @@ class LlamaCppBackend:
             self._check_open()
             for text in self._generate(messages, settings, schema, totals):
                 yield Piece(text)
-        yield Piece("", done=True, prompt_tokens=totals["prompt_tokens"],
-                    completion_tokens=totals["completion_tokens"], finish_reason=totals["finish_reason"])
+        yield Piece("", done=True, **totals)
 
     def _check_open(self) -> None:
         if self._context is None:

@@ -140,12 +140,8 @@ class ServerBackend:
     def complete(self, messages: list[dict], settings: Settings, schema: dict | None = None) -> Completion:
         out = self._request("POST", "/v1/chat/completions", _body(settings, messages, schema, stream=False))
         choice, usage = out["choices"][0], out.get("usage", {})
-        return Completion(
-            text=choice["message"].get("content") or "",
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-            finish_reason=choice.get("finish_reason") or "stop",
-        )
+        return Completion(text=choice["message"].get("content") or "",
+                          finish_reason=choice.get("finish_reason") or "stop", **_counts(usage))
 
     def stream(self, messages: list[dict], settings: Settings, schema: dict | None = None) -> Iterator[Piece]:
         usage: dict[str, Any] = {}
@@ -167,13 +163,19 @@ class ServerBackend:
                     if text:
                         yield Piece(text)
                     finish = choice.get("finish_reason") or finish
-        yield Piece(
-            "", done=True, prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)), finish_reason=finish,
-        )
+        yield Piece("", done=True, finish_reason=finish, **_counts(usage))
 
     def close(self) -> None:
         """Nothing to free here: the server keeps its model for other clients."""
+
+
+def _counts(usage: dict[str, Any]) -> dict[str, int]:
+    """Token counts from an OpenAI-style ``usage``; llama-server names the prompt tokens its slot reused
+    ``prompt_tokens_details.cached_tokens``."""
+    details = usage.get("prompt_tokens_details") or {}
+    return {"prompt_tokens": int(usage.get("prompt_tokens", 0)),
+            "completion_tokens": int(usage.get("completion_tokens", 0)),
+            "reused_tokens": int(details.get("cached_tokens", 0) or 0)}
 
 
 def raise_if_overflow(prompt_tokens: int, settings: Settings, n_ctx: int) -> None:
