@@ -25,6 +25,9 @@ def map(fn_or_prompt: str | Callable[[Any], Any], items: Iterable[Any], *, model
     reaches that model through ``kit.cluster.worker_model()``. Finished results go to a resume store
     (``store``: a path; default under the kit folder; ``False`` for none; never in confidential mode), so
     running the same call again after an interruption or a failed item computes only what is missing.
+
+    An interrupt (Ctrl-C, Lab's ■) stops the map and raises :class:`kit.errors.Interrupted` (a KeyboardInterrupt)
+    whose ``.results`` hold the finished items in input order (``None`` for the others), ``.done`` of ``.total``.
     """
     if client is not None:
         from kit.cluster.run import run_map

@@ -105,3 +105,34 @@ class ClusterItemError(ClusterError):
 
 class QuantizeError(KitError):
     """A local quantisation that cannot be made: a bad type, source or output, or llama-quantize failed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """An interrupt (Ctrl-C, Lab's ■) that stopped a call; what was done so far travels with it.
+
+    It is a ``KeyboardInterrupt``, so Jupyter's Run All stops and ``except Exception`` does not swallow it.
+    ``partial``: the text generated so far (``model.chat``/``stream``/``json``, the raw JSON for ``json``).
+    ``results``: ``kit.map``'s results in input order, ``None`` where an item did not finish; ``done`` of ``total``.
+    """
+
+    def __init__(self, partial: str = "", *, tokens: int | None = None, prompt_tokens: int | None = None,
+                 results: list | None = None, total: int | None = None, note: str = ""):
+        self.partial, self.tokens, self.prompt_tokens = partial, tokens, prompt_tokens
+        self.results, self.total = results, total
+        self.done = None if results is None else sum(r is not _UNFINISHED for r in results)
+        if results is not None:
+            self.results = [None if r is _UNFINISHED else r for r in results]
+            message = (f"Stopped after {self.done} of {total} items; their results are in .results (None where an "
+                       "item did not finish).")
+        else:
+            so_far = f"{tokens} tokens" if tokens is not None else f"{len(partial)} characters"
+            message = f"Stopped by an interrupt after {so_far}; the text so far is in .partial."
+        super().__init__(message + (f" {note}" if note else ""))
+
+
+_UNFINISHED = object()  # kit.map's placeholder for an item not finished yet (a result may itself be None)
+
+
+def unfinished(n: int) -> list:
+    """``n`` placeholders for results not in yet (:class:`Interrupted` counts the others as done)."""
+    return [_UNFINISHED] * n

@@ -3,7 +3,7 @@
 The magic calls the model as the library does (``kit.load_model``: temperature 0, a fixed seed, the run log
 and the response cache), so re-running a cell gives the same text. Mistakes are one line on stderr, never a
 traceback. An interrupted answer (Lab's ■) keeps the text so far, marked as stopped; the interrupt then goes on
-as Jupyter's own, so "Run All" stops there too.
+as :class:`kit.errors.Interrupted` (a KeyboardInterrupt carrying ``.partial``), so "Run All" stops there too.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from kit import privacy
-from kit.errors import KitError
+from kit.errors import Interrupted, KitError
 
 FORMATS = ("markdown", "text", "json", "code")
 UPDATE_EVERY_S = 0.1  # how often the streaming display is refreshed
@@ -198,12 +198,10 @@ class KitMagics:
                     if time.monotonic() - shown >= UPDATE_EVERY_S:
                         handle.update({"text/plain": "".join(parts)}, raw=True, metadata=self._metadata())
                         shown = time.monotonic()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # from the model (Interrupted), or between two pieces
             text = "".join(parts)
-            self.last_text = text
-            handle.update(_bundle(text + "\n\n[stopped: interrupted]", fmt), raw=True,
-                          metadata={**self._metadata(), "stopped": True})
-            raise
+            self._stopped(handle, text, fmt)
+            raise (exc if isinstance(exc, Interrupted) else Interrupted(text)) from None
         text = self.last_text = "".join(parts)
         if fmt == "code":
             self.shell.set_next_input(code_of(text), replace=False)
@@ -213,10 +211,20 @@ class KitMagics:
     def _json(self, prompt: str, schema: Any, system: str | None, gen: dict) -> None:
         from IPython.display import display
 
-        value = self.model.json(prompt, schema, system=system, **gen)
+        try:
+            value = self.model.json(prompt, schema, system=system, **gen)
+        except Interrupted as exc:
+            self._stopped(display({"text/plain": ""}, raw=True, display_id=True), exc.partial, "text")
+            raise
         data = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
         self.last_text = repr(value)
         display({"application/json": data, "text/plain": repr(value)}, raw=True, metadata=self._metadata())
+
+    def _stopped(self, handle, text: str, fmt: str) -> None:
+        """Show the text an interrupt left, marked as stopped."""
+        self.last_text = text
+        handle.update(_bundle(text + "\n\n[stopped: interrupted]", fmt), raw=True,
+                      metadata={**self._metadata(), "stopped": True})
 
     # -- errors ------------------------------------------------------------------------------
     def _guard(self, call, *args) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any
 
+from kit.errors import Interrupted, KitError, unfinished
 from kit.progress import progress_bar
-from kit.errors import KitError
 from kit.model import ChatModel
+
+WAKE_S = 0.1  # how often kit.map's waiting thread wakes to see an interrupt
 
 
 def as_function(fn_or_prompt: str | Callable[[Any], Any], model: ChatModel | None,
@@ -40,10 +42,14 @@ def as_function(fn_or_prompt: str | Callable[[Any], Any], model: ChatModel | Non
 def run(fn: Callable[[Any], Any], items: Sequence[Any], *, workers: int = 1, progress: bool = False,
         desc: str = "kit.map") -> list[Any]:
     """``fn`` over ``items``, ``workers`` at a time, results in input order; each thread runs in a copy of the
-    caller's context (so ``kit.confidential()`` and a worker's model reach it)."""
+    caller's context (so ``kit.confidential()`` and a worker's model reach it).
+
+    An interrupt (Ctrl-C, Lab's ■) starts nothing more and raises :class:`kit.errors.Interrupted` at once with the
+    finished results (``.results``, ``.done`` of ``.total``); items still running in threads finish unseen.
+    """
     workers = max(1, min(int(workers), len(items) or 1))
     bar = progress_bar(len(items), desc) if progress else None
-    results: list[Any] = [None] * len(items)
+    results = unfinished(len(items))
     try:
         if workers == 1:
             for i, item in enumerate(items):
@@ -51,13 +57,26 @@ def run(fn: Callable[[Any], Any], items: Sequence[Any], *, workers: int = 1, pro
                 if bar:
                     bar.update(1)
             return results
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kit-map") as pool:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kit-map")
+        interrupted = False
+        try:
             futures = {pool.submit(contextvars.copy_context().run, fn, item): i for i, item in enumerate(items)}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                if bar:
-                    bar.update(1)
+            pending = set(futures)
+            while pending:  # short waits: some libraries' SIGINT handlers (polars) leave a blocked wait asleep
+                done, pending = wait(pending, timeout=WAKE_S, return_when=FIRST_COMPLETED)
+                for future in done:
+                    results[futures[future]] = future.result()
+                    if bar:
+                        bar.update(1)
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+        finally:
+            pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
         return results
+    except KeyboardInterrupt:
+        running = "" if workers == 1 else "Items that were running finish in the background; their results are dropped."
+        raise Interrupted(results=results, total=len(items), note=running) from None
     finally:
         if bar:
             bar.close()

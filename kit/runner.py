@@ -19,6 +19,7 @@ from typing import Any
 
 from kit import figures, hashing, kernel, paths
 from kit.errors import InputError, KitError
+from kit.progress import enabled as progress_enabled
 
 MANIFEST_VERSION = 1
 
@@ -111,7 +112,8 @@ def execute(path: Path, output: Path, params: dict[str, Any], *, given: dict[str
     try:
         with local_kernel() as kernel_options:
             papermill.execute_notebook(
-                str(path), str(output), parameters=params, progress_bar=progress, kernel_name=kernel.name(),
+                str(path), str(output), parameters=params, progress_bar=progress and progress_enabled(),
+                kernel_name=kernel.name(),
                 cwd=str(path.parent.resolve()), **kernel_options,
             )
     except PapermillExecutionError as exc:

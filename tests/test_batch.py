@@ -10,8 +10,9 @@ import pytest
 
 import kit
 from kit import privacy
-from kit.errors import KitError
+from kit.errors import Interrupted, KitError
 from fakes import SlowEcho
+from interrupts import Interrupt
 
 
 def test_results_come_back_in_input_order_even_when_run_concurrently():
@@ -63,3 +64,58 @@ def test_map_frame_adds_a_column():
     frame = pl.DataFrame({"item": ["bins", "parks"]})
     out = kit.map_frame(frame, "About {item}", model=SlowEcho(), output="answer", progress=False)
     assert out["answer"].to_list() == ["About bins", "About parks"]
+
+
+# -- an interrupt (Ctrl-C, Lab's ■: a real SIGINT) keeps what finished ------------------------------------------
+def test_an_interrupted_map_keeps_the_finished_results_in_order_and_says_how_many():
+    interrupt = Interrupt(0.1, on_enter=False)
+
+    def square(n):
+        if n == 3:  # the fourth item is slow: the interrupt comes while it runs
+            interrupt.start()
+            time.sleep(10)
+        return n * n
+
+    with interrupt, pytest.raises(Interrupted) as caught:
+        kit.map(square, range(50), progress=False)
+    assert interrupt.seconds_to_stop() < 0.5
+    stopped = caught.value
+    assert isinstance(stopped, KeyboardInterrupt) and not isinstance(stopped, Exception)  # Run All stops on it
+    assert stopped.done == 3 and stopped.total == 50
+    assert stopped.results == [0, 1, 4] + [None] * 47
+    assert str(stopped).startswith("Stopped after 3 of 50 items; their results are in .results")
+
+
+def test_an_interrupted_threaded_map_returns_at_once_and_starts_nothing_more():
+    interrupt, started, release = Interrupt(0.1, on_enter=False), [], threading.Event()
+
+    def echo(n):
+        started.append(n)
+        if n >= 4:  # items 4-7 hold the four threads until released
+            if n == 7:
+                interrupt.start()
+            release.wait(10)
+        return n
+
+    with interrupt, pytest.raises(Interrupted) as caught:
+        kit.map(echo, range(40), workers=4, progress=False)
+    assert interrupt.seconds_to_stop() < 0.5  # the four running items are not waited for
+    release.set()
+    stopped = caught.value
+    assert stopped.done == 4 and stopped.total == 40 and stopped.results == [0, 1, 2, 3] + [None] * 36
+    assert "finish in the background" in str(stopped)
+    time.sleep(0.3)
+    assert sorted(started) == list(range(8))  # the running four finished; nothing new was started
+
+
+def test_a_map_whose_results_are_none_still_counts_what_finished():
+    interrupt = Interrupt(0.1, on_enter=False)
+
+    def nothing(n):
+        if n == 2:
+            interrupt.start()
+            time.sleep(10)
+
+    with interrupt, pytest.raises(Interrupted) as caught:
+        kit.map(nothing, range(20), progress=False)
+    assert caught.value.done == 2 and caught.value.results == [None] * 20

@@ -7,6 +7,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -15,8 +16,9 @@ from kit.cluster import ResumeStore, model_spec, worker_model
 from kit.cluster import store as resume
 from kit.cluster.run import partition_size, partitions, run_map
 from kit.cluster.spec import ModelSpec
-from kit.errors import ClusterError, ClusterItemError, KitError
+from kit.errors import ClusterError, ClusterItemError, Interrupted, KitError
 from fakes import FakeModel
+from interrupts import Interrupt
 
 
 def test_partitions_cover_every_index_once_in_order():
@@ -180,6 +182,30 @@ def test_confidential_mode_writes_no_store_and_refuses_one(local_cluster, tmp_pa
     kit.map(str.upper, items, client=local_cluster, progress=False)  # outside confidential mode: resumable
     assert kit.map(lambda _: kit.privacy.is_confidential(), [1], client=local_cluster, progress=False) == [False]
     assert resume.default_store_path().exists() and resume.default_store_path().parent == kit_home
+
+
+def test_an_interrupted_cluster_map_says_how_many_are_in_the_resume_store(local_cluster, tmp_path):
+    def square(n):
+        if n >= 4 and not os.environ.get("KIT_TEST_FIXED"):
+            time.sleep(3)  # items 4-7 hold both workers when the interrupt comes
+        return n * n
+
+    path = tmp_path / "runs.sqlite"
+    interrupt = Interrupt(1.5)
+    with interrupt, pytest.raises(Interrupted) as caught:
+        run_map(square, range(8), client=local_cluster, store=path, partition=1, progress=False)
+    assert interrupt.seconds_to_stop() < 1.0
+    stopped = caught.value
+    assert stopped.done == 4 and stopped.results == [0, 1, 4, 9, None, None, None, None]
+    assert str(stopped) == ("Stopped after 4 of 8 items; their results are in .results (None where an item did not "
+                            f"finish). The resume store {path} holds 4 finished item(s): run the same call again to "
+                            "compute only the rest.")
+    os.environ["KIT_TEST_FIXED"] = "1"
+    try:
+        again = run_map(square, range(8), client=local_cluster, store=path, partition=1, progress=False)
+    finally:
+        del os.environ["KIT_TEST_FIXED"]
+    assert again.results == [n * n for n in range(8)] and again.from_store == 4 and again.computed == 4
 
 
 def test_a_cluster_without_workers_says_how_to_start_one():

@@ -12,7 +12,7 @@ from typing import Any
 from kit import privacy
 from kit.cluster import connect, store as resume
 from kit.cluster.spec import ModelSpec, model_spec
-from kit.errors import ClusterError, ClusterItemError, KitError
+from kit.errors import ClusterError, ClusterItemError, Interrupted, KitError, unfinished
 from kit.model import ChatModel
 from kit.progress import progress_bar
 from kit.runtime.backends.base import Settings
@@ -96,8 +96,8 @@ def run_map(fn_or_prompt: str | Callable[[Any], Any], items: Iterable[Any], *,
     Settings().updated(gen)  # refuse an unknown setting here, not on every worker
     spec = model_spec(model) if model is not None else None
     db = _open_store(store)
-    batch = _Batch(items, [resume.item_hash(item) for item in items],
-                   resume.run_id(fn_or_prompt, spec.identity() if spec else "no-model", gen), db, [None] * len(items))
+    run = resume.run_id(fn_or_prompt, spec.identity() if spec else "no-model", gen)
+    batch = _Batch(items, [resume.item_hash(item) for item in items], run, db, unfinished(len(items)))
     stored = db.done(batch.run, batch.hashes) if db else {}
     for index, value in stored.items():
         batch.results[index] = value
@@ -115,6 +115,11 @@ def run_map(fn_or_prompt: str | Callable[[Any], Any], items: Iterable[Any], *,
         parts = partitions(todo, partition or partition_size(len(todo), n_workers))
         futures = _submit(client, batch, plugin_name, task, parts, gen)
         _collect(client, futures, batch, progress, desc, len(stored))
+    except KeyboardInterrupt:  # Ctrl-C, Lab's ■: what finished is stored already
+        kept = len(stored) + sum(batch.per_worker.values())
+        note = (f"The resume store {where} holds {kept} finished item(s): run the same call again to compute only "
+                "the rest." if db else "No resume store was kept (store=False or confidential mode).")
+        raise Interrupted(results=batch.results, total=len(items), note=note) from None
     finally:
         if owned:
             client.close()

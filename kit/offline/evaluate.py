@@ -19,6 +19,7 @@ from kit.docs.gate import MIN_COVERAGE, gate_figures
 from kit.errors import InputError
 from kit.evaluation import in_split, read_jsonl, spread
 from kit.model import ChatModel
+from kit.progress import NoBar, progress_bar
 
 MODEL_TIERS = ("primary", "local")
 # Folders made of the corpus's documents: size -> the seeds of the draws. The gate's threshold is chosen on
@@ -173,12 +174,8 @@ def answers_frame(store: Any, questions: Sequence[dict], model: ChatModel | None
     from kit.offline.answer import answer
 
     rows = []
-    iterator = questions
-    if progress:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(questions, desc="questions", unit="q")
-    for row in iterator:
+    bar = progress_bar(len(questions), "questions", unit="q") if progress else NoBar()
+    for row in questions:
         result = answer(row["question"], store, model, cards=cards, min_coverage=min_coverage)
         wanted = relevant(row, store) if store is not None else set()
         rows.append({
@@ -188,6 +185,8 @@ def answers_frame(store: Any, questions: Sequence[dict], model: ChatModel | None
             "cites_answer": any(c.section_id in wanted for c in result.citations),
             "reason": result.reason, "text": result.text,
         })
+        bar.update(1)
+    bar.close()
     return pl.DataFrame(rows, schema={"id": pl.Utf8, "answerable": pl.Boolean, "tier": pl.Utf8, "abstained": pl.Boolean,
                                       "grounded": pl.Boolean, "latency_s": pl.Float64, "model_asked": pl.Boolean,
                                       "cites_answer": pl.Boolean, "reason": pl.Utf8, "text": pl.Utf8})

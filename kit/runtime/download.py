@@ -20,7 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kit import hashing
-from kit.errors import DownloadError, KitError
+from kit.errors import DownloadError
+from kit.progress import NoBar, progress_bar
 from kit.runtime.catalog import CatalogEntry
 
 _CHUNK = 1 << 20
@@ -173,30 +174,15 @@ def _http_message(url: str, code: int, reason: str, name: str) -> str:
     )
 
 
-class _NoBar:
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        return None
-
-
 def _bar(entry: CatalogEntry, start: int, enabled: bool):
     if not enabled:
-        return _NoBar()
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        raise KitError("The download progress bar needs tqdm: `pip install tqdm`, or pass progress=False.") from None
-    return tqdm(
-        total=entry.size_bytes,
-        initial=start,
+        return NoBar()
+    return progress_bar(
+        entry.size_bytes,
+        entry.filename,
         unit="B",
+        initial=start,
         unit_scale=True,
         unit_divisor=1024,
-        desc=entry.filename,
         file=sys.stderr,
     )

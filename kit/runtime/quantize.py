@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kit import hashing, paths
 from kit.errors import QuantizeError
+from kit.progress import progress_bar
 from kit.runtime import gguf, models, native
 from kit.runtime.quant_types import (
     QuantType, estimate_bytes, file_type_name, is_quantized, output_name, parse_progress, parse_type,
@@ -189,10 +190,8 @@ class _progress_sink:
             self.on_progress(done, total)
         elif self.want_bar:
             if self.bar is None:
-                from tqdm import tqdm
-
-                self.bar = tqdm(total=total, unit="tensor", desc=f"{self.job.target.name} {self.job.source.name}",
-                                file=sys.stderr)
+                self.bar = progress_bar(total, f"{self.job.target.name} {self.job.source.name}", unit="tensor",
+                                        file=sys.stderr)
             self.bar.update(done - self.bar.n)
 
     def __exit__(self, *exc: object) -> None:
