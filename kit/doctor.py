@@ -8,11 +8,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kit import paths
+from kit import display, paths
 from kit.errors import KitError
 from kit.runtime import buildflags, gguf, models
 
 _GIB = 1024**3
+
+
+class Report(dict):
+    """What ``kit doctor`` found, a dict of sections: ``print`` gives the aligned text, a notebook the tables."""
+
+    def __str__(self) -> str:
+        return format_report(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook shows one table per section (python, cpu, ram, llama_cpp, model, folders)."""
+        return display.wrap(display.sections(self, "kit doctor"), "kit-doctor")
 
 
 def memory_bytes() -> tuple[int | None, int | None]:
@@ -69,8 +80,8 @@ def _libraries_line(native) -> str:
     return f"{folder} (not the kit's build for these flags: run `kit build-server`)"
 
 
-def report(model: str | None = None) -> dict[str, Any]:
-    """A dict of everything ``kit doctor`` prints."""
+def report(model: str | None = None) -> Report:
+    """A dict of everything ``kit doctor`` prints (a :class:`Report`: tables in a notebook, text with ``print``)."""
     from kit.runtime import native
     from kit.runtime.backends import loading as llamacpp
     from kit.runtime.loader import DEFAULT_N_CTX
@@ -119,7 +130,7 @@ def report(model: str | None = None) -> dict[str, Any]:
     out["server_url"] = os.environ.get("KIT_SERVER_URL") or None
     out["folders"] = {"data": str(paths.user_dir()), "models": str(paths.models_dir()),
                       "cache": str(paths.cache_path()), "log": str(paths.log_path())}
-    return out
+    return Report(out)
 
 
 def format_report(data: dict[str, Any]) -> str:

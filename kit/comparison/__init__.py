@@ -40,6 +40,10 @@ class CompareResult:
         """True when no run finished."""
         return self.failed.height == self.table.height
 
+    def _repr_html_(self) -> str:
+        """A notebook shows how many runs finished, a row per run (what ran, how it ended, its cost) and the report."""
+        return report.result_html(self)
+
 
 def compare(notebooks: str | Path | list[str | Path], models: list[str | None] | None = None,
             parameters: dict[str, Any] | None = None, *, parallel: int | None = None, threads: int | None = None,

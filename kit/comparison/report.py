@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from kit import kernel
+from kit import display, kernel
 from kit.comparison import plots
 
 MEMORY_NOTE = (
@@ -102,6 +102,16 @@ def figures_html(long: pl.DataFrame, capability: str) -> str:
             body.append("<tr>" + "".join(cells) + "</tr>")
         tables.append(f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody></table>")
     return "\n".join(tables)
+
+
+def result_html(result) -> str:
+    """A finished comparison in a notebook: how many runs finished, a row per run (errors cut at
+    ``kit.display.options.max_chars``) and where the full report is."""
+    wide = result.table.with_columns(pl.col("error").map_elements(display.clip, return_dtype=pl.Utf8))
+    failed, total = result.failed.height, result.table.height
+    line = f"{total - failed} of {total} runs finished" + (f"; {failed} failed or timed out." if failed else ".")
+    return display.wrap(f"<p>{html.escape(line)} Report: <code>{html.escape(str(result.html))}</code></p>"
+                        + runs_html(wide, result.long), "kit-compare-result")
 
 
 def timing_note(parallel: int, threads: int, n_cores: int) -> str:

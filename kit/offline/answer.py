@@ -46,6 +46,12 @@ class Answer:
         lines += [f"- skipped {why}" for why in self.skipped]
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the tier banner, the answer or its abstention, the quotes and the citations."""
+        from kit.offline.view import page
+
+        return page(self)
+
 
 def _route(model: ChatModel) -> tuple[str, tuple[str, ...]]:
     """Which model tier answered: a chain's ``last_route``, else a plain model counts as "local"."""

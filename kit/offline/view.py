@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from kit import display
 from kit.widgets.html import esc
 
 # tier -> (colour class, headline). Green: the central server; amber: this computer's model; red: no model.
@@ -52,14 +54,15 @@ def banner_html(tier: str, skipped: tuple[str, ...] = (), note: str = "") -> str
 
 
 def citation_html(citation: Any, store: Any) -> str:
-    """A citation that opens (a <details> element, no server round trip) to show the section's text."""
-    text = ""
-    if store is not None:
-        try:
-            text = store.section(citation.section_id).text
-        except Exception:  # the index changed since the answer: say so rather than fail
-            text = "(This section is no longer in the documents folder.)"
+    """A citation that opens (a <details> element, no server round trip) to show the section's text (no store: the
+    label alone)."""
     label = f"{citation.document} § {citation.heading}" if citation.heading else citation.document
+    if store is None:
+        return f'<div class="kit-citation" data-section="{esc(citation.section_id)}">{esc(label)}</div>'
+    try:
+        text = store.section(citation.section_id).text
+    except Exception:  # the index changed since the answer: say so rather than fail
+        text = "(This section is no longer in the documents folder.)"
     return (f'<details class="kit-citation" data-section="{esc(citation.section_id)}">'
             f"<summary>{esc(label)}</summary><div class=\"kit-section-text\">{esc(text)}</div></details>")
 
@@ -87,6 +90,15 @@ def answer_html(answer: Any, store: Any) -> str:
         parts.append("<div><b>Sources</b> (click to read the section)</div>")
         parts.extend(citation_html(citation, store) for citation in answer.citations)
     return "".join(parts)
+
+
+def page(answer: Any) -> str:
+    """An answer in a notebook: the tier banner, then the answer (or its abstention), quotes and citations, each
+    text cut at ``kit.display.options.max_chars``."""
+    cut = replace(answer, text=display.clip(answer.text),
+                  quotes=tuple(replace(q, text=display.clip(q.text)) for q in answer.quotes))
+    return display.wrap(banner_html(answer.tier, tuple(answer.skipped), answer.reason) + answer_html(cut, None),
+                        "kit-offline-answer", STYLE)
 
 
 def outbox_html(pending: list[Any], delivered: list[Any], destination: str) -> str:

@@ -81,3 +81,9 @@ class PlanningRecord(BaseModel):
     def values(self) -> dict:
         """The extracted fields only (no evidence, method or flags), as plain Python values."""
         return {name: getattr(self, name) for name in FIELDS}
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the record as the planning app does: evidence marked, value and method per field, flags."""
+        from kit.planning.view import page
+
+        return page(self)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kit import display
 from kit.planning.extraction.parsers import whole_words
-from kit.planning.record import PlanningRecord
 from kit.widgets.html import STYLE as KIT_STYLE
 from kit.widgets.html import esc, message
 
@@ -40,54 +40,33 @@ FIELD_LABELS = {
 
 def marks(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, tuple[str, ...]]]:
     """One (start, end, labels) mark per run of overlapping spans, each widened to whole words, labels sorted."""
-    merged: list[tuple[int, int, set[str]]] = []
-    for start, end, label in sorted((*whole_words(text, s, e), label) for s, e, label in spans if s < e):
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end), merged[-1][2] | {label})
-        else:
-            merged.append((start, end, {label}))
-    return [(start, end, tuple(sorted(labels))) for start, end, labels in merged]
+    return display.marks(text, spans, whole_words)
 
 
-def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
+def highlight(text: str, spans: list[tuple[int, int, str]], max_chars: int | None = None) -> str:
     """``text`` escaped, each run of overlapping (start, end, label) spans one <mark> naming every label."""
-    parts, at = [], 0
-    for start, end, labels in marks(text, spans):
-        names = ", ".join(FIELD_LABELS.get(label, label) for label in labels)
-        parts.append(f'{esc(text[at:start])}<mark class="kit-evidence" data-fields="{esc(" ".join(labels))}" '
-                     f'title="{esc(names)}">{esc(text[start:end])}</mark>')
-        at = end
-    parts.append(esc(text[at:]))
-    return "".join(parts)
+    return display.highlight(text, spans, names=FIELD_LABELS, widen=whole_words, max_chars=max_chars)
 
 
-def _shown(value: Any) -> str:
-    if value is None or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def record_html(record: PlanningRecord) -> str:
-    """The description and address with evidence highlighted, then one row per field: value, evidence, method."""
+def record_html(record: Any, max_chars: int | None = None) -> str:
+    """The description and address with evidence highlighted (cut at ``max_chars``: None shows them whole), then one
+    row per field: value, evidence, method."""
     spans: dict[str, list[tuple[int, int, str]]] = {"description": [], "address": []}
     for field, items in (record.evidence or {}).items():
         for item in items:
             spans.setdefault(item.source, []).append((item.start, item.end, field))
+    description = highlight(record.description, spans["description"], max_chars)
     out = ['<div class="kit-record">', "<b>Description</b>",
-           f'<div class="kit-source-text kit-description">{highlight(record.description, spans["description"])}</div>']
+           f'<div class="kit-source-text kit-description">{description}</div>']
     if record.address:
-        out += ["<b>Address</b>",
-                f'<div class="kit-source-text kit-address">{highlight(record.address, spans["address"])}</div>']
+        address = highlight(record.address, spans["address"], max_chars)
+        out += ["<b>Address</b>", f'<div class="kit-source-text kit-address">{address}</div>']
     rows = []
     for field, label in FIELD_LABELS.items():
         value = getattr(record, field, None)
         quotes = " ".join(f'<q class="kit-evidence-quote">{esc(e.text)}</q>' for e in record.evidence.get(field, []))
         method = (record.method or {}).get(field, "")
-        rows.append(f'<tr data-field="{field}"><td>{esc(label)}</td><td class="kit-value">{esc(_shown(value))}</td>'
+        rows.append(f'<tr data-field="{field}"><td>{esc(label)}</td><td class="kit-value">{esc(display.shown(value))}</td>'
                     f'<td class="kit-evidence-cell">{quotes or "—"}</td><td>{esc(method)}</td></tr>')
     out.append('<table class="kit-table kit-fields"><colgroup><col style="width:14em"><col style="width:14em"><col>'
                '<col style="width:6em"></colgroup><thead><tr><th>Field</th><th>Value</th><th>Evidence (verbatim)</th>'
@@ -153,9 +132,13 @@ def comments_html(analysis: Any) -> str:
     return "".join(out)
 
 
-def show(record: PlanningRecord):
-    """Display a record in a notebook as the app shows it (an IPython HTML object)."""
-    from IPython.display import HTML
-
+def page(record: Any) -> str:
+    """A record as the app shows it, with the app's styles, its texts cut at ``kit.display.options.max_chars``."""
     title = f"<p><b>{esc(record.reference)}</b></p>" if record.reference else ""
-    return HTML(f'{KIT_STYLE}{STYLE}<div class="kit-app kit-planning-app">{title}{record_html(record)}</div>')
+    body = record_html(record, display.options.max_chars)
+    return f'{KIT_STYLE}{STYLE}<div class="kit-app kit-planning-app kit-result">{title}{body}</div>'
+
+
+def show(record: Any):
+    """Display a record in a notebook as the app shows it (an IPython HTML object)."""
+    return display.html(page(record))

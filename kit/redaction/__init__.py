@@ -19,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kit import display
 from kit.redaction.names import find_names
+from kit.widgets.html import esc
 from kit.redaction.rules import Found, find_structured
 
 # Where two finds overlap, the earlier type wins (an email holding a name is an email).
@@ -113,13 +115,45 @@ class Redacted:
     session: Session = field(compare=False)
 
     def __repr__(self) -> str:
+        return f"Redacted(text={self.text!r}, entities: {self._summary()})"
+
+    def _summary(self) -> str:
         counts = Counter(entity.type for entity in self.entities)
-        summary = ", ".join(f"{name}×{n}" for name, n in sorted(counts.items())) or "none"
-        return f"Redacted(text={self.text!r}, entities: {summary})"
+        return ", ".join(f"{name}×{n}" for name, n in sorted(counts.items())) or "none"
 
     def restore(self, text: str) -> str:
         """Re-personalise ``text`` (usually the model's answer): each placeholder back to its original."""
         return self.session.restore(text)
+
+    def html(self, originals: bool = False) -> str:
+        """The redacted text with each placeholder marked; ``originals=True`` adds the original text, each value
+        marked with its placeholder (personal data: shown only when asked)."""
+        redacted, original, pieces, at, shift = [], [], [], 0, 0
+        for entity in self.entities:
+            start = entity.start + shift
+            redacted.append((start, start + len(entity.placeholder), entity.type))
+            original.append((entity.start, entity.end, entity.placeholder))
+            pieces += [self.text[at:start], entity.text]
+            at, shift = start + len(entity.placeholder), shift + len(entity.placeholder) - len(entity.text)
+        limit = display.options.max_chars
+        body = [f"<p>{len(self.entities)} value(s) replaced: {esc(self._summary())}. "
+                + ("Originals below: personal data, kept in memory only.</p>" if originals else
+                   "Originals hidden: <code>show(originals=True)</code> shows them.</p>"),
+                '<div class="kit-marked-text kit-redacted">'
+                f'{display.highlight(self.text, redacted, css="kit-placeholder", max_chars=limit)}</div>']
+        if originals:
+            text = "".join(pieces) + self.text[at:]
+            body.append('<div class="kit-result-title">Original</div><div class="kit-marked-text kit-original">'
+                        f'{display.highlight(text, original, css="kit-placeholder", max_chars=limit)}</div>')
+        return display.wrap("".join(body), "kit-redaction-result")
+
+    def show(self, originals: bool = False):
+        """Display the redacted text in a notebook, placeholders marked; ``originals=True`` shows the originals too."""
+        return display.html(self.html(originals))
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the redacted text with the placeholders marked, never the originals."""
+        return self.html()
 
     @property
     def types(self) -> tuple[str, ...]:

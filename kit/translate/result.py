@@ -123,6 +123,12 @@ class Translation:
         path.write_bytes(self.to_bytes())
         return path
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the source and translation side by side, flags explained, not-translated rows marked."""
+        from kit.translate.view import page
+
+        return page(self)
+
     def __repr__(self) -> str:
         missing = len(self.not_translated)
         return (f"<Translation {self.source_language}->{self.target_language} {self.format}: "

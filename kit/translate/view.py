@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
+from kit import display
 from kit.widgets.html import download_link, esc, message, text_direction
 
 NOT_TRANSLATED_NOTE = "Not translated — original kept"
@@ -88,6 +90,17 @@ def segments_html(result: Any, names: dict[str, str]) -> str:
         "<th>Checks</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def page(result: Any) -> str:
+    """A translation in a notebook: the summary line and the side-by-side table, as the app shows them, each text
+    cut at ``kit.display.options.max_chars``."""
+    from kit.translate.languages import languages
+
+    cut = tuple(replace(s, source=display.clip(s.source), translation=display.clip(s.translation),
+                        model_output=s.model_output and display.clip(s.model_output)) for s in result.segments)
+    shown, names = replace(result, segments=cut), languages()
+    return display.wrap(summary_html(shown, names) + segments_html(shown, names), "kit-translation-result")
 
 
 def output_filename(result: Any, upload_name: str | None = None) -> str:

@@ -58,6 +58,12 @@ class Minutes:
         path.write_bytes(self.to_docx() if suffix == ".docx" else self.to_markdown().encode("utf-8"))
         return path
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the minutes as the app does: details, summary, decisions and actions with their lines."""
+        from kit.admin.minutes.view import page
+
+        return page(self)
+
     def __repr__(self) -> str:
         return (f"<Minutes {self.title!r}: {len(self.attendees)} attendees, {len(self.decisions)} decisions, "
                 f"{len(self.actions)} actions, {len(self.chunks)} chunks>")

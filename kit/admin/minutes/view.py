@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
+from kit import display
 from kit.widgets.html import download_link, esc, message
 
 STYLE = """
@@ -78,6 +80,17 @@ def summary_html(minutes: Any) -> str:
             "Check them against the recording before circulating.")
     notes = "".join(message(w, "warn") for w in minutes.warnings)
     return message(text, "ok") + notes
+
+
+def page(minutes: Any) -> str:
+    """Minutes in a notebook: the summary line and the minutes as the app shows them, each text cut at
+    ``kit.display.options.max_chars``."""
+    def cut(items: tuple) -> tuple:
+        return tuple(replace(i, text=display.clip(i.text), quote=display.clip(i.quote)) for i in items)
+
+    shown = replace(minutes, summary=display.clip(minutes.summary), decisions=cut(minutes.decisions),
+                    actions=cut(minutes.actions))
+    return display.wrap(summary_html(shown) + minutes_html(shown), "kit-minutes-result")
 
 
 def downloads_html(minutes: Any, upload_name: str | None = None) -> str:

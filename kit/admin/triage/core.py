@@ -76,6 +76,12 @@ class Triage:
                 "safeguarding_categories": list(self.safeguarding.categories), "language": self.language,
                 "flags": list(self.flags), "sources": dict(self.sources), "model_urgency": self.model_urgency}
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the email's triage as the app does: safeguarding, each field and who decided it, the draft."""
+        from kit.admin.triage.view import page
+
+        return page(self)
+
 
 def system_prompt() -> str:
     """The instructions, listing the categories and teams."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit import csvsafe
+from kit import csvsafe, display
 from kit.widgets.html import download_link, esc
 
 STYLE = """
@@ -63,6 +63,13 @@ def results_html(records: list[dict[str, Any]]) -> str:
     """Every triaged email, the safeguarding ones first."""
     ordered = sorted(records, key=lambda r: (not r.get("safeguarding"), str(r.get("id") or "")))
     return STYLE + "".join(item_html(r) for r in ordered)
+
+
+def page(triage: Any) -> str:
+    """One triaged email in a notebook, as the app shows it (safeguarding first, the draft cut at
+    ``kit.display.options.max_chars``)."""
+    record = triage.as_record()
+    return display.wrap(item_html(record | {"draft": display.clip(record["draft"])}), "kit-triage-result", STYLE)
 
 
 def download_html(frame: Any) -> str:
