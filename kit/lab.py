@@ -1,9 +1,10 @@
 """``kit lab``: JupyterLab from this environment on 127.0.0.1, with a token, offline, opening the quickstart.
 
 The server runs in its own process (``python -m kit.lab PORT``), configured by :func:`lab_config`: the
-kit's ``Host`` allow-list (:mod:`kit.demo.hosts`), Lab's news, update checks and extension manager's PyPI
-look-ups off, new notebooks on the "fellowship-kit" kernel, Lab's settings and workspaces in the kit's folder
-(not the user's home). The token comes from the parent through ``JUPYTER_TOKEN``, never the command line.
+kit's ``Host`` allow-list (:mod:`kit.demo.hosts`), Lab's news (and its first-run question), update checks and
+the extension manager's PyPI look-ups off, new notebooks on the "fellowship-kit" kernel, Lab's settings and
+workspaces in the kit's folder (not the user's home). The token comes from the parent through ``JUPYTER_TOKEN``,
+never the command line.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from kit.errors import KitError
 HOST = demo_server.HOST
 QUICKSTART = "notebooks/00_quickstart.ipynb"
 START_TIMEOUT_S = 120.0
+# Lab's plugin for news and update notices: with its feeds off (news_url=None, NeverCheckForUpdate) it still asks
+# "Would you like to get notified about official Jupyter news?" on a first run; disabled, nothing asks.
+ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
 
 
 def project_root() -> Path:
@@ -50,11 +54,20 @@ def lab_config(port: int, allow_hosts: Iterable[str] = (), open_browser: bool = 
     lab.news_url = None  # no announcements feed
     lab.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
     lab.extension_manager = "readonly"  # no PyPI look-ups for extensions
+    server.tornado_settings = {"page_config_hook": without_announcements}  # in memory: no settings file written
     state = paths.user_dir() / "lab"
     lab.user_settings_dir = str(state / "user-settings")
     lab.workspaces_dir = str(state / "workspaces")
     config.NotebookNotary.data_dir = str(state)  # the trust database, not ~/.local
     return config
+
+
+def without_announcements(handler: Any, page_config: dict) -> dict:
+    """Lab's page config with the announcements plugin disabled (jupyterlab_server's ``page_config_hook``)."""
+    disabled = list(page_config.get("disabledExtensions", []))
+    if ANNOUNCEMENTS not in disabled:
+        disabled.append(ANNOUNCEMENTS)
+    return {**page_config, "disabledExtensions": disabled}
 
 
 class LabServer(demo_server.DemoServer):

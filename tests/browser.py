@@ -67,6 +67,14 @@ class Browsing:
     outputs_dir: Path
     seen: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    context: Any = None  # playwright.sync_api.BrowserContext: every page of it is guarded
+
+    def new_page(self) -> Any:
+        """Open another page in this context (it becomes :attr:`page`), its websockets recorded too."""
+        page = self.context.new_page()
+        page.on("websocket", lambda socket: self.seen.append(socket.url))
+        self.page = page
+        return page
 
     def screenshot(self, name: str) -> None:
         """Save the whole page as ``test-outputs/<name>``."""
@@ -83,7 +91,7 @@ def local_browser(chromium: Path, outputs_dir: Path, **context_options: Any) -> 
         browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(**context_options)
-            session = Browsing(None, outputs_dir)
+            session = Browsing(None, outputs_dir, context=context)
 
             def guard(route: Any) -> None:
                 if is_local(route.request.url):
@@ -94,8 +102,7 @@ def local_browser(chromium: Path, outputs_dir: Path, **context_options: Any) -> 
 
             context.route("**/*", guard)
             context.on("request", lambda request: session.seen.append(request.url))
-            session.page = context.new_page()
-            session.page.on("websocket", lambda socket: session.seen.append(socket.url))
+            session.new_page()
             yield session
         finally:
             browser.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -64,6 +65,15 @@ def test_the_configuration_is_loopback_offline_and_root_aware():
     assert config.LabApp.check_for_updates_class == "jupyterlab.NeverCheckForUpdate"
     assert config.LabApp.default_url == "/lab/tree/notebooks/00_quickstart.ipynb"
     assert config.MappingKernelManager.default_kernel_name == kernel.NAME
+    assert config.ServerApp.tornado_settings["page_config_hook"] is lab.without_announcements
+
+
+def test_the_announcements_plugin_is_disabled_and_other_choices_kept():
+    page = lab.without_announcements(None, {"disabledExtensions": ["mine"], "token": "t"})
+    assert page == {"disabledExtensions": ["mine", lab.ANNOUNCEMENTS], "token": "t"}
+    assert lab.without_announcements(None, page) == page  # once only
+    assert lab.without_announcements(None, {})["disabledExtensions"] == [lab.ANNOUNCEMENTS]
+
 
 def test_labs_settings_and_workspaces_go_to_the_kit_folder(kit_home):
     config = lab.lab_config(8890)
@@ -96,6 +106,10 @@ def test_lab_starts_with_a_token_offline_on_the_kit_kernel(tmp_path):
         assert json.loads(_get(server.base_url + "lab/api/update" + token)[1]) == {"notification": None}
         status, body = _get(server.base_url + "api/contents/notebooks/00_quickstart.ipynb" + token + "&content=0")
         assert status == 200  # rooted at the project
+        status, page = _get(server.url)  # no first-run "news?" question (seen in tests/test_lab_browser.py)
+        config = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page.decode(),
+                           re.S)
+        assert status == 200 and lab.ANNOUNCEMENTS in json.loads(config.group(1))["disabledExtensions"]
     log = (tmp_path / "lab.log").read_text()
     assert "Extension Manager is 'readonly'" in log
     assert not server.running
