@@ -21,10 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _planning(model, out: list[dict]) -> None:
     from kit.planning.extraction.evaluate import sample_labels
-    from kit.planning.extraction.modelfields import ModelFields, prompt
+    from kit.planning.extraction.modelfields import ModelFields, prompt, system
 
     for row in sample_labels(ROOT / "datasets/planning/labels.jsonl", 30):
-        answer = model.json(prompt(row["description"], row["address"]), ModelFields, max_tokens=320)
+        answer = model.json(prompt(row["description"], row["address"]), ModelFields, system=system(),
+                            max_tokens=320)
         source = f"{row['description']}\n{row['address']}"
         quotes = [("application_type", answer.type_quote, answer.application_type),
                   ("dwellings", answer.dwellings_quote, answer.dwellings),
