@@ -50,7 +50,8 @@ def build_messages(question: str, hits: Sequence[Hit]) -> list[dict[str, str]]:
     labels = [f"S{i}" for i in range(1, len(hits) + 1)]
     blocks = [f"[{label}] {hit.section.document} \u00a7 {hit.section.heading}\n{_data(hit.section.text[:SECTION_CHARS])}"
               for label, hit in zip(labels, hits)]
-    system = prompts.load("docs_system").format(labels=", ".join(labels)).strip()
+    # The same instructions for every question, so the prefix cache reuses them; the grammar holds the labels.
+    system = prompts.load("docs_system").format().strip()  # format: the file writes JSON braces as {{ }}
     user = prompts.load("docs_user").format(sections="\n\n".join(blocks), question=_data(question)).strip()
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
