@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
@@ -29,6 +30,18 @@ def timer():
         yield elapsed
     finally:
         end = time.perf_counter()
+
+
+def cpu() -> dict:
+    """The CPU as lscpu names it, its AVX2/AVX-512/AMX flags and its cores."""
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        lscpu = ""
+    fields = dict(line.split(":", 1) for line in lscpu.splitlines() if ":" in line)
+    flags = set(fields.get("Flags", "").split())
+    return {"cpu": fields.get("Model name", "").strip(), "avx2": "avx2" in flags, "avx512": "avx512f" in flags,
+            "amx": "amx_tile" in flags, "cores": os.cpu_count()}
 
 
 def peak_rss_mib() -> float:

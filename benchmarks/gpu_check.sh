@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # One command on an NVIDIA machine, no network needed: build llama.cpp for CUDA with the kit's flags
 # (kit.runtime.buildflags + KIT_CMAKE_EXTRA="-DGGML_CUDA=on", which adds -DCMAKE_CUDA_ARCHITECTURES=native),
-# then print kit vs raw llama-cpp-python vs llama-bench with flash attention on and off. Target: under
-# 8 minutes on a 16-core host.
+# then print kit vs raw llama-cpp-python vs llama-bench with flash attention on and off, then (GPU only) write
+# random-weight Llama-3.2-1B and Llama-3.1-8B shapes (benchmarks/bench_shapes.py: Q4_K_M, ~23 GB of disk
+# under /tmp while it runs, removed after) and print their llama-bench speeds and the aggregate tok/s of
+# kit.map through kit serve with 1, 4 and 8 slots. Target: under 8 minutes on a 16-core host for the build
+# and runtime figures; the shapes add a few minutes (writing and quantising the 8B is most of it).
 #
 # llama.cpp is compiled ONCE, by `kit build-server` (kit/runtime/native.py): one CMake build makes the shared
 # libraries (libggml-cuda among them; the CUDA kernels are most of the time) and llama-server, llama-bench and
@@ -14,7 +17,8 @@
 #
 # Usage: benchmarks/gpu_check.sh [--dry-run] [--cpu] [--model NAME_OR_PATH] [--reps N]
 #   --dry-run  check what is there and print the commands, build nothing (works on any machine)
-#   --cpu      the same path without CUDA (to try the script on a machine with no GPU)
+#   --cpu      the same path without CUDA (to try the script on a machine with no GPU); no shapes, whose CPU
+#              figures come from `benchmarks/bench_shapes.py --shapes 1b --slots 1,4`
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,7 +29,7 @@ while [ $# -gt 0 ]; do
     --cpu) CPU=1 ;;
     --model) MODEL="$2"; shift ;;
     --reps) REPS="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "gpu_check: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -63,7 +67,15 @@ say "plan:"
 say "  KIT_CMAKE_EXTRA=\"$KIT_CMAKE_EXTRA\" .venv/bin/kit build-server --sdist $SDIST --reuse"
 say "    (one cmake build: $OPTIONS $FLAGS;"
 say "     targets $TARGETS; the libraries also into llama_cpp/lib)"
+SHAPES=("$PY" benchmarks/bench_shapes.py --shapes 1b,8b --slots 1,4,8 --slot-items 64 --gen-tokens 128 --reps "$REPS")
 say "  ${BENCH[*]} --flash-attn on ; ... --flash-attn off"
+if [ "$CPU" = 0 ]; then
+  say "  ${SHAPES[*]}"
+  say "    (random-weight Llama-3.2-1B and Llama-3.1-8B shapes, Q4_K_M: llama-bench speeds, then kit.map through"
+  say "     kit serve with 1, 4 and 8 slots, aggregate tok/s per slot count; large files removed after)"
+else
+  say "  (no shapes with --cpu: benchmarks/bench_shapes.py --shapes 1b --slots 1,4 is the CPU path)"
+fi
 if [ "$DRY" = 1 ]; then
   say "dry run: nothing built (${#MISSING[@]} missing)"
   exit 0
@@ -81,4 +93,7 @@ say "built (or reused) and installed in $((T1 - T0)) s"
 $PY -m kit.cli doctor | grep -E "gpu_offload|flash_attn|llama_server|llama_libraries" || true
 "${BENCH[@]}" --flash-attn on
 "${BENCH[@]}" --flash-attn off
+if [ "$CPU" = 0 ]; then
+  "${SHAPES[@]}"
+fi
 say "gpu_check: done in $(( $(date +%s) - START )) s (build $((T1 - T0)) s)"

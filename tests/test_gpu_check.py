@@ -28,9 +28,19 @@ def test_dry_run_plans_one_cuda_build_with_native_arch_and_tools():
     assert "dry run: nothing built" in text
 
 
+def test_dry_run_plans_kit_map_through_kit_serve_with_1_4_8_slots_on_the_1b_and_8b_shapes():
+    text = _run("--dry-run").stdout
+    assert "benchmarks/bench_shapes.py --shapes 1b,8b --slots 1,4,8" in text
+    assert "Llama-3.2-1B and Llama-3.1-8B shapes" in text and "kit.map through" in text
+    assert "kit serve with 1, 4 and 8 slots, aggregate tok/s per slot count" in text
+    assert text.index("bench_runtime.py") < text.index("bench_shapes.py") < text.index("dry run: nothing built")
+
+
 def test_dry_run_cpu_mode_has_no_cuda():
     out = _run("--dry-run", "--cpu")
     assert out.returncode == 0 and "GGML_CUDA" not in out.stdout and "NVIDIA GPU" not in out.stdout
+    assert "bench_shapes.py --shapes 1b,8b" not in out.stdout  # slots are measured where a GPU is
+    assert "no shapes with --cpu: benchmarks/bench_shapes.py --shapes 1b --slots 1,4" in out.stdout
 
 
 @pytest.mark.skipif(shutil.which("nvidia-smi") is not None, reason="this machine has an NVIDIA GPU")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 
 import pytest
 from conftest import ROOT
@@ -154,11 +153,9 @@ def free_port() -> int:
 @pytest.mark.model
 def test_real_chain_with_an_unreachable_primary_is_served_by_the_local_model(model, store):
     chain = fallback(f"http://127.0.0.1:{free_port()}", model, timeout_s=2.0, failures=1, probe_after_s=600)
-    started = time.perf_counter()
     result = answer(QUESTION, store, chain, min_coverage=0)
     assert result.tier == "local" and "primary" in result.skipped[0]
     assert chain.breaker_state == "open"
-    assert time.perf_counter() - started < 120
     if not result.abstained:
         assert result.grounded and all(q.found for q in result.quotes)
     else:
