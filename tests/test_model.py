@@ -130,6 +130,27 @@ def test_same_seed_same_sampled_text(model):
     assert model.chat("Invent a name for a library.", temperature=1.2, seed=7, max_tokens=12) == first
 
 
+def test_greedy_argmax_picks_llama_cpp_s_greedy_token_at_every_step(model):
+    from kit.runtime.backends.base import Settings
+    from kit.runtime.backends.sampling import Sampler, _chain
+
+    backend = model.backend
+    lib, ctx = backend._lib, backend._context.ctx
+    fast = Sampler(lib, ctx, backend._vocab, backend._n_vocab, Settings())
+    chain = _chain(lib, Settings(), backend._n_vocab)  # llama.cpp's own greedy sampler
+    assert fast._greedy and fast._chain is None
+    try:
+        with backend._lock:
+            backend._decoder.prefill(backend._tokens([{"role": "user", "content": "Describe a town library."}]))
+            for _ in range(48):
+                token = fast.sample()
+                assert token == lib.llama_sampler_sample(chain, ctx, -1)
+                backend._decoder.step(token)
+    finally:
+        fast.close()
+        lib.llama_sampler_free(chain)
+
+
 def test_repeat_penalty_changes_the_answer(model):
     prompt = "Repeat the word 'council' ten times."
     assert model.chat(prompt, max_tokens=24) != model.chat(prompt, max_tokens=24, repeat_penalty=1.8)

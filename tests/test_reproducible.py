@@ -64,7 +64,7 @@ with kit.load_model(cache=False, log=False, n_ctx=4096) as model:
         for i in order:
             for _ in range(times):  # asked twice, llama-cpp-python re-ran only the last prompt token the 2nd time
                 out[i] = ask(i)
-                reused += model.backend.last_reused
+                reused += model.last.reused_tokens
         runs[name] = out
     order = list(range(20))
     random.Random(7).shuffle(order)

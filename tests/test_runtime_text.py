@@ -71,3 +71,15 @@ def test_short_prompts_skip_the_exact_count_long_ones_do_not():
     assert not _may_overflow(short, 256, 4096)
     assert _may_overflow([{"role": "user", "content": "word " * 1000}], 256, 4096)
     assert _may_overflow(short, 4000, 4096)
+
+
+def test_held_back_text_is_the_longest_end_that_starts_a_stop():
+    stops = ["<ab", "b<b", "aa"]
+    texts = [""]
+    for _ in range(6):  # every text of up to 6 characters over the stops' alphabet and one other
+        texts += [t + c for t in texts if len(t) == len(texts[-1]) for c in "ab<x"]
+    for text in texts:
+        held = StopText(stops)
+        held.text = text
+        expected = max((n for n in range(1, len(text) + 1) for s in stops if s.startswith(text[-n:])), default=0)
+        assert held._held_back() == expected, text

@@ -22,21 +22,23 @@ class Decoder:
     def __init__(self, lib, ctx, *, chunk: int, n_ctx: int):
         self._lib, self._ctx, self.chunk, self.n_ctx = lib, ctx, chunk, n_ctx
         self._memory = lib.llama_get_memory(ctx)
-        self._batch = lib.llama_batch_init(chunk, 0, 1)
+        self._batch = batch = lib.llama_batch_init(chunk, 0, 1)
+        for i in range(chunk):  # every token goes to sequence 0: set once, not per token
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = 0
+        self._token, self._pos, self._logits = batch.token, batch.pos, batch.logits
         self._chunks: list[tuple[int, ...]] = []  # whole chunks now in the cache, each evaluated as one batch
         self.pos = 0
         self.reused = 0  # prompt tokens taken from the cache by the last prefill
 
     def _decode(self, tokens: Sequence[int], start: int, want_logits: bool) -> None:
-        batch = self._batch
+        batch, token_ids, positions, logits = self._batch, self._token, self._pos, self._logits
         batch.n_tokens = len(tokens)
         for i, token in enumerate(tokens):
-            batch.token[i] = token
-            batch.pos[i] = start + i
-            batch.n_seq_id[i] = 1
-            batch.seq_id[i][0] = 0
-            batch.logits[i] = 0
-        batch.logits[len(tokens) - 1] = int(want_logits)
+            token_ids[i] = token
+            positions[i] = start + i
+            logits[i] = 0
+        logits[len(tokens) - 1] = int(want_logits)
         rc = self._lib.llama_decode(self._ctx, batch)
         if rc != 0:
             self.pos = start  # what is after ``start`` is not to be trusted
@@ -69,11 +71,9 @@ class Decoder:
         """Evaluate one generated token at the next position."""
         batch = self._batch
         batch.n_tokens = 1
-        batch.token[0] = token
-        batch.pos[0] = self.pos
-        batch.n_seq_id[0] = 1
-        batch.seq_id[0][0] = 0
-        batch.logits[0] = 1
+        self._token[0] = token
+        self._pos[0] = self.pos
+        self._logits[0] = 1  # a prefill may have left 0 here
         rc = self._lib.llama_decode(self._ctx, batch)
         if rc != 0:
             raise KitError(f"llama.cpp failed to evaluate a generated token at position {self.pos} "
@@ -84,4 +84,4 @@ class Decoder:
         """Free the batch."""
         if self._batch is not None:
             self._lib.llama_batch_free(self._batch)
-            self._batch = None
+            self._batch = self._token = self._pos = self._logits = None

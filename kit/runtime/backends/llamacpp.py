@@ -53,6 +53,7 @@ class LlamaCppBackend:
         self._vocab = self._model.vocab
         self._n_vocab = self._model.n_vocab()
         self._piece_buf = ctypes.create_string_buffer(256)
+        self._pieces: dict[int, bytes] = {}  # token -> its bytes, asked of llama.cpp once per token
         # One request at a time: a llama.cpp context is not safe to share between threads.
         self._lock = threading.Lock()
         meta = self._model.metadata()
@@ -83,12 +84,15 @@ class LlamaCppBackend:
         return len(self._tokens(messages))
 
     def _piece(self, token: int) -> bytes:
-        buf = self._piece_buf
-        n = self._lib.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, False)
-        if n < 0:  # a piece longer than the buffer: grow it once
-            self._piece_buf = buf = ctypes.create_string_buffer(-n)
+        piece = self._pieces.get(token)
+        if piece is None:
+            buf = self._piece_buf
             n = self._lib.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, False)
-        return bytes(buf[:n])
+            if n < 0:  # a piece longer than the buffer: grow it once
+                self._piece_buf = buf = ctypes.create_string_buffer(-n)
+                n = self._lib.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, False)
+            piece = self._pieces[token] = bytes(buf[:n])
+        return piece
 
     def _generate(self, messages: list[dict], settings: Settings, schema: dict | None,
                   totals: dict[str, Any]) -> Iterator[str]:
@@ -110,9 +114,10 @@ class LlamaCppBackend:
             room = self.n_ctx - len(tokens)
             limit = min(settings.max_tokens, room) if settings.max_tokens > 0 else room
             n_out = 0
+            is_eog, vocab, sample, step = lib.llama_vocab_is_eog, self._vocab, sampler.sample, self._decoder.step
             while n_out < limit:
-                token = sampler.sample()
-                if lib.llama_vocab_is_eog(self._vocab, token):
+                token = sample()
+                if is_eog(vocab, token):
                     totals["finish_reason"] = "stop"
                     break
                 n_out += 1
@@ -125,7 +130,7 @@ class LlamaCppBackend:
                     totals["finish_reason"] = "stop"
                     break
                 if n_out < limit:
-                    self._decoder.step(token)
+                    step(token)
             rest = stops.finish()
             if rest:
                 yield rest

@@ -53,9 +53,14 @@ class StopText:
 
     def _held_back(self) -> int:
         """Length of the longest end of the text that is the start of some stop string."""
-        tail = self.text[-self._longest:] if self._longest else ""
-        for size in range(min(len(tail), self._longest), 0, -1):
-            end = tail[-size:]
-            if any(s.startswith(end) for s in self.stops):
-                return size
-        return 0
+        text, longest = self.text, 0
+        for stop in self.stops:
+            # Only where the stop's first character occurs near the end can a match begin; the first such
+            # place that matches is this stop's longest.
+            i = text.find(stop[0], max(0, len(text) - len(stop)))
+            while i >= 0 and len(text) - i > longest:
+                if stop.startswith(text[i:]):
+                    longest = len(text) - i
+                    break
+                i = text.find(stop[0], i + 1)
+        return longest
