@@ -27,10 +27,14 @@ class Interrupt:
         return self
 
     def __enter__(self) -> Interrupt:
+        # Python's own handler, as a terminal or a Jupyter kernel has it: a process started in the background by a
+        # non-interactive shell (`make test &`, some CI runners) inherits SIGINT ignored, and Python keeps it so.
+        self._saved = signal.signal(signal.SIGINT, signal.default_int_handler)
         return self.start() if self.on_enter else self
 
     def __exit__(self, *exc: object) -> None:
         self._timer.cancel()
+        signal.signal(signal.SIGINT, self._saved)
 
     def seconds_to_stop(self) -> float:
         """Seconds from the signal to now (call it where the interrupted call has returned)."""
