@@ -29,11 +29,14 @@ class Interrupt:
     def __enter__(self) -> Interrupt:
         # Python's own handler, as a terminal or a Jupyter kernel has it: a process started in the background by a
         # non-interactive shell (`make test &`, some CI runners) inherits SIGINT ignored, and Python keeps it so.
+        # And SIGINT unblocked in this (the main) thread, so the signal lands here and wakes a blocking call.
         self._saved = signal.signal(signal.SIGINT, signal.default_int_handler)
+        self._mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         return self.start() if self.on_enter else self
 
     def __exit__(self, *exc: object) -> None:
         self._timer.cancel()
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._mask)
         signal.signal(signal.SIGINT, self._saved)
 
     def seconds_to_stop(self) -> float:
