@@ -20,11 +20,6 @@ from kit.planning.record import FIELDS, Evidence, PlanningRecord
 
 METHODS = ("hybrid", "parsers", "model")
 _REASONS = (grounding.NOT_IN_SOURCE, grounding.CUTS_A_WORD, grounding.NO_CONTENT_WORD, grounding.NOT_THE_VALUE)
-# Fields whose "none" from the parsers is a decision, not a gap: on the labelled set every application where the
-# parsers found no homes, no storeys or no retrospective wording is labelled so (156, 192 and 191 of 200). A model
-# count kept there could only quote a number the parsers read as something else ("to serve 14 dwellings", "2
-# garages"), and a retrospective quote needs the very wording the parsers already looked for.
-PARSERS_DECIDE = ("dwellings", "storeys", "retrospective")
 _WHY = {grounding.NOT_IN_SOURCE: "is not in the text", grounding.CUTS_A_WORD: "cuts a word of the text",
         grounding.NO_CONTENT_WORD: "holds no content word", grounding.NOT_THE_VALUE: "does not state that value"}
 
@@ -103,7 +98,13 @@ def _apply_parsers(draft: _Draft, found: dict[str, parsers.Found], fields) -> No
 
 
 def _open(draft: _Draft, found: dict[str, parsers.Found]) -> set[str]:
-    """What hybrid asks the model: the fields the parsers left open that a quote in the text could state."""
+    """What hybrid asks the model: the fields the parsers left open that a quote in the text could state.
+
+    Never dwellings, storeys or retrospective: there the parsers' "none" is a decision, not a gap. On the labelled
+    set every application where they found no homes, no storeys or no retrospective wording is labelled so (156,
+    192 and 191 of 200); a model count kept there could only quote a number the parsers read as something else
+    ("to serve 14 dwellings", "2 garages"), and a retrospective quote needs the very wording they looked for.
+    """
     texts = draft.texts.values()
     asked = set()
     if found["application_type"].note and any(p.search(t) for p in evidence.TYPE_WORDING.values() for t in texts):
@@ -112,7 +113,7 @@ def _open(draft: _Draft, found: dict[str, parsers.Found]) -> set[str]:
         asked.add("works")
     if draft.values.get("settlement") is None:
         asked.add("settlement")
-    return asked  # never PARSERS_DECIDE
+    return asked
 
 
 def _apply_model(draft: _Draft, answer, asked: set[str]) -> None:
