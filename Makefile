@@ -30,16 +30,21 @@ STAMP_VENV := $(VENV)/.stamp-venv
 STAMP_BINDINGS := $(VENV)/.stamp-bindings-$(LLAMA_CPP_VERSION)
 STAMP_KIT := $(VENV)/.stamp-kit
 STAMP_LLAMA_CPP := $(VENV)/.stamp-llamacpp-$(LLAMA_CPP_VERSION)-$(BUILD_KEY)
+STAMP_TOOLS := $(VENV)/.stamp-llamatools-$(LLAMA_CPP_VERSION)-$(BUILD_KEY)
 # The "fellowship-kit" Jupyter kernel, registered inside the venv (never in the user's home): every notebook
 # names it, so papermill, nbval, Voila and JupyterLab all run the venv's Python.
 KERNEL_SPEC := $(VENV)/share/jupyter/kernels/fellowship-kit/kernel.json
 
-.PHONY: install demo lab test bench clean distclean system-deps system-deps-build
+.PHONY: install tools demo lab test bench clean distclean system-deps system-deps-build
 
 # The llama.cpp build needs only llama-cpp-python's Python code and this checkout, so it runs while pip
 # installs the kit's own packages (a minute of network and disk that the compile's two cores hardly notice).
 install:
 	@$(MAKE) --no-print-directory -j2 $(STAMP_KIT) $(STAMP_LLAMA_CPP) $(KERNEL_SPEC)
+
+# llama-server, llama-bench and llama-quantize: the tests, the benchmarks and `kit serve` use them; the demo
+# and JupyterLab run models in-process and need only the libraries `install` builds.
+tools: install $(STAMP_TOOLS)
 
 # System programs (Debian packages): cmake and a C++ compiler for the build; for the tests also Chromium
 # (browser tests), unshare and ip (air-gap tests). Installed with apt-get when root or `sudo -n` works, else
@@ -88,17 +93,27 @@ $(KERNEL_SPEC): $(STAMP_KIT)
 	$(BIN)/python -m ipykernel install --sys-prefix --name fellowship-kit --display-name "fellowship-kit"
 	touch $@
 
-# One CMake build per llama.cpp version and flag set, into the venv (kit.paths.native_dir). The libraries are
-# put into llama-cpp-python's own llama_cpp/lib folder rather than named by LLAMA_CPP_LIB_PATH: every process
-# finds them there with no set-up (Jupyter kernels, Voila, papermill, Dask workers), and llama-cpp-python
-# reads a different variable per library (LLAMA_CPP_LIB_PATH for libllama, MTMD_CPP_LIB for libmtmd, none for
-# libggml). --reuse: switching back to flags built before installs that build's libraries again, no compile.
+# One CMake build per llama.cpp version and flag set, into the venv (kit.paths.native_dir), in two steps
+# over one kept CMake tree: the libraries first (all that in-process models need: a third of the compile),
+# then, for `make test`/`make bench` (or the first `kit serve`), the tools, linked against those libraries
+# without compiling them again. The libraries are put into llama-cpp-python's own llama_cpp/lib folder
+# rather than named by LLAMA_CPP_LIB_PATH: every process finds them there with no set-up (Jupyter kernels,
+# Voila, papermill, Dask workers), and llama-cpp-python reads a different variable per library
+# (LLAMA_CPP_LIB_PATH for libllama, MTMD_CPP_LIB for libmtmd, none for libggml). --reuse: switching back to
+# flags built before installs that build's libraries again, no compile.
 # `python -m kit.cli` runs the kit from this checkout, before pip has installed it.
 $(STAMP_LLAMA_CPP): $(SDIST) $(STAMP_BINDINGS) | system-deps-build
-	@echo "Building llama.cpp (libraries and tools) with: $(CMAKE_FLAGS)"
-	@echo "(about 5 minutes on 2 cores; done once per CPU-flag set)"
-	KIT_CMAKE_EXTRA='$(KIT_CMAKE_EXTRA)' $(BIN)/python -m kit.cli build-server --sdist $(SDIST) --reuse
+	@echo "Building llama.cpp's libraries with: $(CMAKE_FLAGS)"
+	@echo "(about 3 minutes on 2 cores; done once per CPU-flag set)"
+	KIT_CMAKE_EXTRA='$(KIT_CMAKE_EXTRA)' $(BIN)/python -m kit.cli build-server --libraries --sdist $(SDIST) --reuse
 	rm -f $(VENV)/.stamp-llamacpp-*
+	touch $@
+
+$(STAMP_TOOLS): $(STAMP_LLAMA_CPP) $(STAMP_KIT)
+	@echo "Building llama-server, llama-bench and llama-quantize with: $(CMAKE_FLAGS)"
+	@echo "(about 5 minutes on 2 cores; done once per CPU-flag set)"
+	KIT_CMAKE_EXTRA='$(KIT_CMAKE_EXTRA)' $(BIN)/kit build-server --sdist $(SDIST) --reuse
+	rm -f $(VENV)/.stamp-llamatools-*
 	touch $@
 
 demo: install
@@ -113,10 +128,10 @@ endif
 lab: install
 	$(BIN)/kit lab --port $(LAB_PORT)
 
-test: system-deps install
+test: system-deps tools
 	$(BIN)/python -m pytest tests --nbval-lax notebooks $(PYTEST_ARGS)
 
-bench: install
+bench: tools
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -97,13 +97,23 @@ def cmd_models_quantize(args) -> int:
 def cmd_build_server(args) -> int:
     from kit.runtime import native
 
-    if args.reuse and native.is_built():
+    targets = () if args.libraries else native.TOOLS
+    what = "its libraries" if args.libraries else f"its libraries and {', '.join(native.TOOLS)}"
+    if args.reuse and native.is_built(targets):
         print(f"llama.cpp is already built for these flags in {native.build_dir()}; reusing it.")
+    elif native.libraries_built():
+        print(f"Building {', '.join(native.TOOLS)} against the llama.cpp libraries built before (flags: "
+              f"{native.cmake_flags()})")
     else:
-        print(f"Building llama.cpp once: its libraries and {', '.join(native.TOOLS)} (llama-cpp-python "
-              f"{native.llama_cpp_version()}, flags: {native.cmake_flags()})")
-    bin_dir = native.build(args.sdist, on_line=native.progress_printer("Building llama.cpp"), reuse=args.reuse)
-    print(f"Tools in {bin_dir}; libraries in {bin_dir.parent / 'lib'} and {native.package_lib_dir()}")
+        print(f"Building llama.cpp once: {what} (llama-cpp-python {native.llama_cpp_version()}, flags: "
+              f"{native.cmake_flags()})")
+    bin_dir = native.build(args.sdist, on_line=native.progress_printer("Building llama.cpp"), reuse=args.reuse,
+                           targets=targets)
+    if args.libraries:
+        print(f"Libraries in {bin_dir.parent / 'lib'} and {native.package_lib_dir()}; llama-server and the other "
+              "tools are built on first use (or now, with `kit build-server`).")
+    else:
+        print(f"Tools in {bin_dir}; libraries in {bin_dir.parent / 'lib'} and {native.package_lib_dir()}")
     return 0
 
 
@@ -251,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sdist", help="the llama-cpp-python source archive (default: find or download it)")
     p.add_argument("--reuse", action="store_true",
                    help="skip the compile if this version and these flags are built already (still install the libraries)")
+    p.add_argument("--libraries", action="store_true",
+                   help="only the libraries llama-cpp-python loads (what `make demo` builds); the tools come later "
+                        "from the same build, without compiling the libraries again")
 
     p = add("logs", cmd_logs, "Print recent model calls from the run log.")
     p.add_argument("-n", type=int, default=20, help="how many (default 20)")

@@ -106,7 +106,8 @@ def report(model: str | None = None) -> Report:
             "system_info": llamacpp.system_info(),
             "gpu_offload": llamacpp.gpu_offload_supported(),
             "flash_attn": _flash_attn_line(llamacpp),
-            "llama_server": str(native.tool_path("llama-server") or "not built (run `kit build-server`)"),
+            "llama_server": str(native.tool_path("llama-server")
+                                or "not built yet: the first `kit serve` builds it, or `kit build-server` now"),
             "llama_libraries": _libraries_line(native),
         }
     except ImportError as exc:

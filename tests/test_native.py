@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +124,82 @@ def test_doctor_says_the_library_and_the_tools_are_one_build():
     from kit import doctor
 
     assert "one build with llama-server" in doctor.report()["llama_cpp"]["llama_libraries"]
+
+
+def _fake_sdist(path):
+    """A source archive with the layout of llama-cpp-python's: the kit extracts only vendor/llama.cpp's sources."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as archive:
+        for name in ("CMakeLists.txt", "src/llama.cpp", "models/ggml-vocab-llama.gguf", "docs/build.md"):
+            data = b"x"
+            info = tarfile.TarInfo(f"llama_cpp_python-0.0.0/vendor/llama.cpp/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_the_tools_continue_the_libraries_build_without_configuring_or_extracting_again(monkeypatch, tmp_path):
+    """Two steps, one CMake tree: the second compiles only the tools' targets, and the tree goes once all are built."""
+    monkeypatch.setenv("KIT_NATIVE_DIR", str(tmp_path / "native"))
+    monkeypatch.setattr(native, "_generator", lambda: [])
+    commands = []
+
+    def fake_run(cmd, log, on_line):
+        commands.append(cmd)
+        build = Path(cmd[cmd.index("-B") + 1] if "-B" in cmd else cmd[2])
+        if "-S" in cmd:
+            build.mkdir(parents=True)
+            (build / "CMakeCache.txt").write_text("")
+            return
+        (build / "bin").mkdir(exist_ok=True)
+        for name in cmd[cmd.index("--target") + 1:]:
+            (build / "bin" / (f"lib{name}.so" if name in native.LIBRARIES else name)).write_text(name)
+            if name not in native.LIBRARIES:
+                (build / "bin" / name).chmod(0o755)
+
+    monkeypatch.setattr(native, "_run", fake_run)
+    sdist = _fake_sdist(tmp_path / "llama_cpp_python-0.0.0.tar.gz")
+    native.build(sdist, targets=(), install=False)
+    source = native.build_dir() / "tree" / "source" / "llama_cpp_python-0.0.0" / "vendor" / "llama.cpp"
+    assert (source / "src" / "llama.cpp").is_file() and not (source / "models").exists()  # no test vocabularies
+    assert [c[:2] for c in commands] == [["cmake", "-S"], ["cmake", "--build"]]
+    assert commands[1][commands[1].index("--target") + 1:] == list(native.LIBRARIES)
+    assert native.libraries_built() and not native.is_built() and native.tool_path("llama-server") is None
+
+    commands.clear()
+    assert native.build(targets=native.TOOLS, reuse=True, install=False) == native.build_dir() / "bin"
+    assert [c[:2] for c in commands] == [["cmake", "--build"]]  # no sdist needed, no configure: the same tree
+    assert commands[0][commands[0].index("--target") + 1:] == [*native.TOOLS, *native.LIBRARIES]
+    assert native.is_built() and not (native.build_dir() / "tree").exists()
+
+    commands.clear()
+    native.build(targets=native.TOOLS, reuse=True, install=False)
+    assert commands == []  # built: reused, not compiled
+
+
+def test_a_tree_configured_for_other_flags_is_made_anew(monkeypatch, tmp_path):
+    monkeypatch.setenv("KIT_NATIVE_DIR", str(tmp_path / "native"))
+    tree = native.build_dir() / "tree"
+    (tree / "build").mkdir(parents=True)
+    (tree / "build" / "CMakeCache.txt").write_text("")
+    (tree / "flags.txt").write_text("-DGGML_AVX512=ON\n")
+    calls = []
+    monkeypatch.setattr(native, "_generator", lambda: [])
+    monkeypatch.setattr(native, "_run", lambda cmd, log, on_line: calls.append(cmd) or
+                        (tree / "build").mkdir(parents=True, exist_ok=True))
+    with open(tmp_path / "log", "w") as log:
+        native._tree(native.build_dir(), _fake_sdist(tmp_path / "s.tar.gz"), log, None)
+    assert calls and calls[0][:2] == ["cmake", "-S"]
+    assert (tree / "flags.txt").read_text().split() == native.cmake_flags().split()
+
+
+def test_build_server_libraries_reuse_says_so_and_compiles_nothing(monkeypatch, capsys):
+    from kit.cli import main
+
+    monkeypatch.setattr(native, "_compile", lambda *a, **k: pytest.fail("compiled although the libraries are built"))
+    assert main(["build-server", "--libraries", "--reuse"]) == 0
+    out = capsys.readouterr().out
+    assert "already built for these flags" in out and "built on first use" in out
+    assert native.uses_this_build()

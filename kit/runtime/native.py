@@ -1,14 +1,22 @@
 """Build llama.cpp once from the source llama-cpp-python vendors: its shared libraries and its own tools.
 
 One CMake build, with the kit's safe CPU (and optional GPU) flags, makes the shared libraries
-llama-cpp-python loads (libllama, libggml*, libmtmd) and llama-server, llama-bench and llama-quantize, which
-link those same libraries. All of it goes into :func:`build_dir` (``lib/`` and ``bin/``), and the libraries
-are also put into llama-cpp-python's own ``llama_cpp/lib`` folder, where its loader looks in every process
-(kernels, Voila, papermill, Dask workers) with no environment variable. Both backends run one llama.cpp build.
+llama-cpp-python loads (libllama, libggml*) and llama-server, llama-bench and llama-quantize, which link
+those same libraries (and libmtmd, which llama-server needs). All of it goes into :func:`build_dir`
+(``lib/`` and ``bin/``), and the libraries are also put into llama-cpp-python's own ``llama_cpp/lib``
+folder, where its loader looks in every process (kernels, Voila, papermill, Dask workers) with no
+environment variable. Both backends run one llama.cpp build.
+
+The build comes in two steps over one kept CMake tree: ``make demo`` builds the libraries alone (what
+in-process models need, a third of the compile), and the tools are compiled later (``make test``,
+``kit build-server``, or the first ``kit serve``) against those same libraries, never compiling them again.
+The tree (``build_dir()/tree``) is removed once every tool is built.
 """
 
 from __future__ import annotations
 
+import contextlib
+import filecmp
 import importlib.util
 import os
 import re
@@ -21,13 +29,23 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows: builds are not locked
+    fcntl = None
+
 from kit import paths
 from kit.errors import BuildError
 from kit.runtime import buildflags
 
 TOOLS = ("llama-server", "llama-bench", "llama-quantize")
-# The libraries llama-cpp-python loads (building ggml also builds ggml-base, ggml-cpu and any GPU backend).
-LIBRARIES = ("llama", "ggml", "mtmd")
+# The libraries llama-cpp-python loads for text (building ggml also builds ggml-base, ggml-cpu and any GPU
+# backend). libmtmd (images and audio) is llama-server's: it is built with the server and installed beside
+# these, where llama-cpp-python's vision chat handlers find it; the kit's own code never loads it.
+LIBRARIES = ("llama", "ggml")
+SERVER_LIBRARIES = ("mtmd",)
+# Folders of the vendored source no build target reads: test vocabularies, documentation, benchmarks.
+_NOT_EXTRACTED = ("models/", "docs/", "objects/", "benches/", "tests/")
 # Their files, with the libraries they need, as they go into llama-cpp-python's package folder.
 _PACKAGE_LIB_PREFIXES = ("libllama.", "libggml", "libmtmd.")
 _ORIGIN = "@loader_path" if sys.platform == "darwin" else "$ORIGIN"
@@ -80,12 +98,17 @@ def library_file(name: str, folder: Path) -> Path:
     return folder / f"lib{name}{suffix}"
 
 
-def is_built() -> bool:
-    """Whether the libraries and all the tools are built for this version and these flags."""
+def libraries_built() -> bool:
+    """Whether the libraries llama-cpp-python loads are built for this version and these flags."""
     folder = build_dir()
     flags = folder / "flags.txt"
     return (flags.is_file() and flags.read_text().split() == cmake_flags().split()
-            and all(tool_path(t) for t in TOOLS) and all(library_file(n, folder / "lib").exists() for n in LIBRARIES))
+            and all(library_file(n, folder / "lib").exists() for n in LIBRARIES))
+
+
+def is_built(targets: tuple[str, ...] = TOOLS) -> bool:
+    """Whether the libraries and the tool ``targets`` (default: all of them) are built for this version and flags."""
+    return libraries_built() and all(tool_path(t) for t in targets)
 
 
 def package_lib_dir() -> Path:
@@ -113,7 +136,7 @@ def _place(src: Path, dst: Path, link: bool = False) -> None:
     if src.is_symlink():
         if dst.is_symlink() and os.readlink(dst) == os.readlink(src):
             return
-    elif link and dst.exists() and not dst.is_symlink() and os.path.samefile(src, dst):
+    elif _same_bytes(src, dst):  # the tools' step finds the libraries as the first step left them
         return
     temporary = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
@@ -122,6 +145,13 @@ def _place(src: Path, dst: Path, link: bool = False) -> None:
     elif not (link and _hard_link(src, temporary)):
         shutil.copy2(src, temporary)
     os.replace(temporary, dst)
+
+
+def _same_bytes(src: Path, dst: Path) -> bool:
+    """Whether ``dst`` is ``src`` itself or a file with the same bytes."""
+    if dst.is_symlink() or not dst.exists():
+        return False
+    return os.path.samefile(src, dst) or filecmp.cmp(src, dst, shallow=False)
 
 
 def _hard_link(src: Path, dst: Path) -> bool:
@@ -204,42 +234,75 @@ def _jobs() -> int:
 
 def build(sdist: Path | None = None, on_line: Callable[[str], None] | None = None, jobs: int | None = None,
           targets: tuple[str, ...] = TOOLS, reuse: bool = False, install: bool = True) -> Path:
-    """Build the shared libraries and the tool ``targets`` (default: all TOOLS) in one CMake build.
+    """Build the shared libraries and the tool ``targets`` (default: all TOOLS; ``()``: the libraries alone).
 
     The libraries go to ``build_dir()/lib``, the tools to ``build_dir()/bin`` (tools built before are kept),
     and, with ``install``, the libraries into llama-cpp-python's package. ``reuse`` skips the compile when
-    :func:`is_built` says this version and these flags are already built. Returns the ``bin`` folder.
+    :func:`is_built` says this version, these flags and these targets are built already. A build that adds
+    tools to libraries built before continues their CMake tree and compiles only what the tools add.
+    Returns the ``bin`` folder.
     """
     unknown = [t for t in targets if t not in TOOLS]
     if unknown:
         raise BuildError(f"Unknown llama.cpp tool(s) {', '.join(unknown)}; the kit builds {', '.join(TOOLS)}.")
     target = build_dir()
-    if not (reuse and is_built()):
-        _compile(target, sdist, on_line, jobs, targets)
+    target.mkdir(parents=True, exist_ok=True)
+    with _build_lock(target):  # one build at a time per tree: `kit serve` and a quantise can both start one
+        if not (reuse and is_built(targets)):
+            _compile(target, sdist, on_line, jobs, targets)
     if install:
         install_libraries()
     return target / "bin"
 
 
-def _compile(target: Path, sdist: Path | None, on_line, jobs: int | None, targets: tuple[str, ...]) -> None:
-    if shutil.which("cmake") is None:
-        raise BuildError("cmake is not installed. Install it (e.g. `sudo apt-get install cmake`) and retry.")
+@contextlib.contextmanager
+def _build_lock(target: Path):
+    with (target / ".build.lock").open("w") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def _tree(target: Path, sdist: Path | None, log, on_line) -> Path:
+    """The CMake build folder in ``target/tree``: kept from an earlier step with the same flags, else made anew."""
+    tree = target / "tree"
+    build = tree / "build"
+    flags = cmake_flags().split()
+    recorded = tree / "flags.txt"
+    if (build / "CMakeCache.txt").is_file() and recorded.is_file() and recorded.read_text().split() == flags:
+        return build
+    shutil.rmtree(tree, ignore_errors=True)
     version = llama_cpp_version()
     sdist = Path(sdist) if sdist else (_find_sdist(version) or download_sdist(version))
     if not sdist.is_file():
         raise BuildError(f"No source archive at {sdist}.")
+    tree.mkdir(parents=True)
+    with tarfile.open(sdist) as archive:
+        members = [m for m in archive.getmembers() if _wanted_source(m.name)]
+        archive.extractall(tree / "source", members=members, filter="data")
+    source = next((tree / "source").glob("*/vendor/llama.cpp"))
+    _run(["cmake", "-S", str(source), "-B", str(build), *_generator(), *_CMAKE_OPTIONS, *flags], log, on_line)
+    recorded.write_text(" ".join(flags) + "\n")  # after a configure that worked: a broken tree is made anew
+    return build
+
+
+def _wanted_source(name: str) -> bool:
+    """Whether an sdist member is part of the vendored llama.cpp that a build reads."""
+    _, sep, rest = name.partition("/vendor/llama.cpp/")
+    return bool(sep) and not rest.startswith(_NOT_EXTRACTED)
+
+
+def _compile(target: Path, sdist: Path | None, on_line, jobs: int | None, targets: tuple[str, ...]) -> None:
+    if shutil.which("cmake") is None:
+        raise BuildError("cmake is not installed. Install it (e.g. `sudo apt-get install cmake`) and retry.")
     for folder in (target / "lib", target / "bin"):
         folder.mkdir(parents=True, exist_ok=True)
-    (target / "flags.txt").unlink(missing_ok=True)  # written last: a build cut short never counts as built
+    flags = cmake_flags().split()
+    if not libraries_built():
+        (target / "flags.txt").unlink(missing_ok=True)  # written last: a build cut short never counts as built
     log_file = target / "build.log"
-    with tempfile.TemporaryDirectory(prefix="kit-llama-build-") as tmp, log_file.open("w") as log:
-        with tarfile.open(sdist) as archive:
-            members = [m for m in archive.getmembers() if "/vendor/llama.cpp/" in m.name]
-            archive.extractall(tmp, members=members, filter="data")
-        source = next(Path(tmp).glob("*/vendor/llama.cpp"))
-        build = Path(tmp) / "build"
-        flags = cmake_flags().split()
-        _run(["cmake", "-S", str(source), "-B", str(build), *_generator(), *_CMAKE_OPTIONS, *flags], log, on_line)
+    with log_file.open("a" if libraries_built() else "w") as log:
+        build = _tree(target, sdist, log, on_line)
         # With make, each target is its own step: llama-server first, as it pulls in nearly all the rest.
         wanted = sorted(targets, key=TOOLS.index) + list(LIBRARIES)
         _run(["cmake", "--build", str(build), "--config", "Release", "-j", str(jobs or _jobs()),
@@ -256,6 +319,8 @@ def _compile(target: Path, sdist: Path | None, on_line, jobs: int | None, target
     if missing:
         raise BuildError(f"The build finished but lib{', lib'.join(missing)} is missing; see {log_file}.")
     (target / "flags.txt").write_text(" ".join(flags) + "\n")
+    if all(tool_path(t) for t in TOOLS):  # nothing is left to build with these flags: the tree goes
+        shutil.rmtree(target / "tree", ignore_errors=True)
 
 
 def progress_percent(line: str) -> int | None:
