@@ -12,6 +12,9 @@ PORT ?= 8866
 LAB_PORT ?= 8888
 HEADLESS ?=
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist, one test file each at a time; each runs models on one thread): 2 suits 2 cores
+# and more on a larger machine; 0 runs the suite in this process, one test at a time.
+TEST_WORKERS ?= 2
 
 LLAMA_CPP_VERSION := 0.3.36
 # Safe llama.cpp flags for this CPU (AMX off, AVX-512 only where present); extra ones via KIT_CMAKE_EXTRA,
@@ -128,8 +131,9 @@ endif
 lab: install
 	$(BIN)/kit lab --port $(LAB_PORT)
 
+# The notebooks first: the translation notebook's evaluation is the longest single file, best not left to last.
 test: system-deps tools
-	$(BIN)/python -m pytest tests --nbval-lax notebooks $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --nbval-lax notebooks tests $(PYTEST_ARGS)
 
 bench: tools
 	$(BIN)/python benchmarks/run_all.py

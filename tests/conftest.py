@@ -12,6 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUTS = ROOT / "test-outputs"
 
 
+# Under pytest-xdist (`make test` runs TEST_WORKERS processes), each worker runs models on one thread: two
+# workers with a thread per core each would have llama.cpp's threads wait on one another at every step.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("KIT_THREADS", "1")
+
 _KIT_VARS = ("KIT_MODEL", "KIT_SERVER_URL", "KIT_CACHE", "KIT_LOG", "KIT_N_CTX", "KIT_REDACT")
 
 
@@ -63,7 +68,9 @@ def outputs_dir() -> Path:
 
 
 def pytest_report_header(config):
-    return f"kit tests: KIT_THREADS={os.environ.get('KIT_THREADS', 'all cores')}"
+    workers = getattr(config.option, "numprocesses", None)
+    threads = os.environ.get("KIT_THREADS") or ("1 per worker" if workers else "all cores")
+    return f"kit tests: KIT_THREADS={threads}, test workers: {workers or 'none (one process)'}"
 
 
 # -- nothing left running ------------------------------------------------------------------------------

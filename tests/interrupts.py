@@ -8,6 +8,13 @@ import threading
 import time
 
 
+def ctrl_c_reaches_the_child() -> None:
+    """``preexec_fn`` for a child process a test stops with SIGINT: SIGINT's default action, as a terminal gives
+    it. A test run started in the background of a non-interactive shell (`make test &`, some CI runners) has
+    SIGINT ignored, a child inherits that, and Python then never raises KeyboardInterrupt in it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Interrupt:
     """Sends SIGINT to this process ``after`` seconds from ``start()`` (entering the ``with`` block, unless
     ``on_enter`` is False); ``sent`` is when (``time.monotonic``). Leaving the block cancels a timer not fired."""

@@ -23,6 +23,7 @@ import pytest
 import kit.demo
 from kit.demo import gallery, hosts, server
 from kit.errors import ConfigError, KitError
+from interrupts import ctrl_c_reaches_the_child
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ROOT / "notebooks" / "apps"
@@ -311,7 +312,8 @@ def test_kit_demo_prints_the_url_serves_and_stops_cleanly_on_ctrl_c():
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "IPYTHONDIR": os.environ["KIT_HOME"] + "/ipython"}
     proc = subprocess.Popen([sys.executable, "-m", "kit.cli", "demo", "--port", str(port), "--no-browser",
                              "--allow-host", "kit.example"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            preexec_fn=ctrl_c_reaches_the_child)
     try:
         url, seen, deadline = None, [], time.monotonic() + 120
         while url is None and time.monotonic() < deadline:

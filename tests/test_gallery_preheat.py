@@ -26,7 +26,9 @@ from kit.errors import ConfigError
 
 REPO_APPS = Path(__file__).resolve().parents[1] / "notebooks" / "apps"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-FIRST_OUTPUT_BOUND_S = 5.0  # tolerant: 1.0-1.6 s at load 2-3, up to 2.3 s at load 9 on 2 cores; printed each run
+# Printed each run: 1.0-1.6 s at load 2-3, 2.3 s at load 9, 5.1 s beside a second test worker on 2 cores. Voila's
+# log is what shows the kernel was pre-heated; the bound only catches a first output as slow as a cold start.
+FIRST_OUTPUT_BOUND_S = 15.0
 
 
 # -- which model, and whether it is there (no server) ----------------------------------------------------

@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from conftest import ROOT
+from interrupts import ctrl_c_reaches_the_child
 from kit import serve
 from kit.runtime import native
 
@@ -26,7 +27,7 @@ def _start_kit_serve(port: int) -> tuple[subprocess.Popen, psutil.Process]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "kit.cli", "serve", "--port", str(port), "--parallel", "1", "--ctx", "512",
          "--threads", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=ctrl_c_reaches_the_child,
         env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
     seen: list[str] = []
     deadline = time.monotonic() + 120
