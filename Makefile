@@ -131,9 +131,10 @@ endif
 lab: install
 	$(BIN)/kit lab --port $(LAB_PORT)
 
-# The notebooks first: the translation notebook's evaluation is the longest single file, best not left to last.
+# --no-loadscope-reorder: files go to the workers in the order tests/conftest.py gives them (the slowest first),
+# not xdist's own (most tests first), which left the longest files to the end.
 test: system-deps tools
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --nbval-lax notebooks tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --nbval-lax notebooks tests $(PYTEST_ARGS)
 
 bench: tools
 	$(BIN)/python benchmarks/run_all.py

@@ -1,6 +1,7 @@
 """The embedded model's raw quotes on small samples, and how many each kit.grounding evidence rule rejects.
 
-    python benchmarks/evidence_quotes.py collect quotes.jsonl   # runs the model once (30 planning, 12 questions, 1 meeting)
+    python benchmarks/evidence_quotes.py collect quotes.jsonl [M]  # runs the model once (30 planning, 12 questions,
+                                                                   # M reference meetings: default 1, all 9 with 9)
     python benchmarks/evidence_quotes.py count quotes.jsonl     # offline: per rule, quotes the old check accepted
 
 "collect" saves every quote with its source text; "count" checks each with the old test (verbatim only,
@@ -9,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections import Counter
@@ -60,12 +62,12 @@ def _questions(model, out: list[dict]) -> None:
                         "source": hits[index].section.text})
 
 
-def _minutes(model, out: list[dict]) -> None:
+def _minutes(model, out: list[dict], meetings: int = 1) -> None:
     from kit.admin.minutes import build
     from kit.admin.minutes.evaluate import load_references, transcript_path
     from kit.admin.minutes.transcripts import read_transcript
 
-    for reference in load_references()[:1]:
+    for reference in load_references()[:meetings]:
         path = transcript_path(reference)
         result = build.minutes(model, path)
         lines = "\n".join(line.text for line in read_transcript(path).lines)
@@ -78,7 +80,7 @@ def _minutes(model, out: list[dict]) -> None:
                             "value": None, "source": lines})
 
 
-def collect(path: Path) -> None:
+def collect(path: Path, meetings: int = 1) -> None:
     """Run the embedded model once over the samples and save every quote with its source."""
     private_kit_home()
     import kit
@@ -94,9 +96,9 @@ def collect(path: Path) -> None:
     path.write_text("", encoding="utf-8")
     out = Saved()
     with kit.load_model(cache=False, log=False, n_ctx=4096) as model:
-        for step in (_planning, _questions, _minutes):
+        for step in (_planning, _questions, functools.partial(_minutes, meetings=meetings)):
             step(model, out)
-            print(step.__name__, len(out), flush=True)
+            print(getattr(step, "__name__", "_minutes"), len(out), flush=True)  # a partial has no name
 
 
 def count(path: Path) -> None:
@@ -127,4 +129,7 @@ def count(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    {"collect": collect, "count": count}[sys.argv[1]](Path(sys.argv[2]))
+    if sys.argv[1] == "collect":
+        collect(Path(sys.argv[2]), *(int(n) for n in sys.argv[3:4]))
+    else:
+        count(Path(sys.argv[2]))

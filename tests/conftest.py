@@ -67,6 +67,27 @@ def outputs_dir() -> Path:
     return TEST_OUTPUTS
 
 
+# The longest files (a test file or notebook runs whole in one worker), slowest first: started last, one of them
+# would leave the other worker idle at the end. Seconds, from --durations on 2 cores with two workers.
+SLOW_FIRST = (
+    "notebooks/10_translation.ipynb",  # 176: the evaluation cell
+    "tests/test_reproducible.py",  # 166: 80 answers, on 1 and on 2 threads
+    "tests/test_compare_run.py",  # 104: notebook grids through papermill
+    "tests/test_lab_browser.py",  # 70
+    "tests/test_offline_fallback.py",  # 65
+    "tests/test_gallery_preheat.py",  # 48
+    "tests/test_demo_browser.py",  # 46
+    "tests/test_cluster_processes.py",  # 44
+    "tests/test_admin_browser.py",  # 41
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put the SLOW_FIRST files at the front; a stable sort keeps every other order, and each file's own."""
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(SLOW_FIRST)))
+
+
 def pytest_report_header(config):
     workers = getattr(config.option, "numprocesses", None)
     threads = os.environ.get("KIT_THREADS") or ("1 per worker" if workers else "all cores")

@@ -92,9 +92,9 @@ def test_make_lab_runs_the_install_steps_then_kit_lab(tmp_path):
     assert plan.rstrip().splitlines()[-1] == f"{tmp_path}/venv/bin/kit lab --port 8899"
 
 
-def test_the_suite_runs_in_test_workers_notebooks_first_and_one_process_with_0(tmp_path):
+def test_the_suite_runs_in_test_workers_in_conftests_order_and_one_process_with_0(tmp_path):
     command = re.compile(r"^\S+/venv/bin/python -m pytest (.*)$", re.M)
     args = command.search(_plan(tmp_path, goal="test")).group(1).split()
-    assert args[:5] == ["-n", "2", "--dist", "loadfile", "--nbval-lax"]  # a whole test file stays in one worker
-    assert args[5:7] == ["notebooks", "tests"]
+    assert args[:4] == ["-n", "2", "--dist", "loadfile"]  # a whole test file stays in one worker
+    assert args[4:8] == ["--no-loadscope-reorder", "--nbval-lax", "notebooks", "tests"]  # conftest's order
     assert command.search(_plan(tmp_path, "TEST_WORKERS=0", goal="test")).group(1).startswith("-n 0 ")
