@@ -190,7 +190,7 @@ def test_a_tree_configured_for_other_flags_is_made_anew(monkeypatch, tmp_path):
     monkeypatch.setattr(native, "_run", lambda cmd, log, on_line: calls.append(cmd) or
                         (tree / "build").mkdir(parents=True, exist_ok=True))
     with open(tmp_path / "log", "w") as log:
-        native._tree(native.build_dir(), _fake_sdist(tmp_path / "s.tar.gz"), log, None)
+        native._tree(native.build_dir(), _fake_sdist(tmp_path / "s.tar.gz"), native.cmake_flags().split(), log, None)
     assert calls and calls[0][:2] == ["cmake", "-S"]
     assert (tree / "flags.txt").read_text().split() == native.cmake_flags().split()
 

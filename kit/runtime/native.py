@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -43,7 +42,6 @@ TOOLS = ("llama-server", "llama-bench", "llama-quantize")
 # backend). libmtmd (images and audio) is llama-server's: it is built with the server and installed beside
 # these, where llama-cpp-python's vision chat handlers find it; the kit's own code never loads it.
 LIBRARIES = ("llama", "ggml")
-SERVER_LIBRARIES = ("mtmd",)
 # Folders of the vendored source no build target reads: test vocabularies, documentation, benchmarks.
 _NOT_EXTRACTED = ("models/", "docs/", "objects/", "benches/", "tests/")
 # Their files, with the libraries they need, as they go into llama-cpp-python's package folder.
@@ -263,11 +261,10 @@ def _build_lock(target: Path):
         yield
 
 
-def _tree(target: Path, sdist: Path | None, log, on_line) -> Path:
+def _tree(target: Path, sdist: Path | None, flags: list[str], log, on_line) -> Path:
     """The CMake build folder in ``target/tree``: kept from an earlier step with the same flags, else made anew."""
     tree = target / "tree"
     build = tree / "build"
-    flags = cmake_flags().split()
     recorded = tree / "flags.txt"
     if (build / "CMakeCache.txt").is_file() and recorded.is_file() and recorded.read_text().split() == flags:
         return build
@@ -298,11 +295,12 @@ def _compile(target: Path, sdist: Path | None, on_line, jobs: int | None, target
     for folder in (target / "lib", target / "bin"):
         folder.mkdir(parents=True, exist_ok=True)
     flags = cmake_flags().split()
-    if not libraries_built():
+    continuing = libraries_built()  # adding tools: the libraries stay built whatever happens to this step
+    if not continuing:
         (target / "flags.txt").unlink(missing_ok=True)  # written last: a build cut short never counts as built
     log_file = target / "build.log"
-    with log_file.open("a" if libraries_built() else "w") as log:
-        build = _tree(target, sdist, log, on_line)
+    with log_file.open("a" if continuing else "w") as log:
+        build = _tree(target, sdist, flags, log, on_line)
         # With make, each target is its own step: llama-server first, as it pulls in nearly all the rest.
         wanted = sorted(targets, key=TOOLS.index) + list(LIBRARIES)
         _run(["cmake", "--build", str(build), "--config", "Release", "-j", str(jobs or _jobs()),
@@ -319,7 +317,7 @@ def _compile(target: Path, sdist: Path | None, on_line, jobs: int | None, target
     if missing:
         raise BuildError(f"The build finished but lib{', lib'.join(missing)} is missing; see {log_file}.")
     (target / "flags.txt").write_text(" ".join(flags) + "\n")
-    if all(tool_path(t) for t in TOOLS):  # nothing is left to build with these flags: the tree goes
+    if is_built():  # nothing is left to build with these flags: the tree goes
         shutil.rmtree(target / "tree", ignore_errors=True)
 
 
