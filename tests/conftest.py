@@ -20,19 +20,26 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 _KIT_VARS = ("KIT_MODEL", "KIT_SERVER_URL", "KIT_CACHE", "KIT_LOG", "KIT_N_CTX", "KIT_REDACT")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def session_home(tmp_path_factory):
-    """A kit folder for the whole session, so session- and module-scoped fixtures (servers, notebook
-    kernels started by nbval) never write into the real home either."""
-    home = tmp_path_factory.mktemp("kit-session-home")
+_SESSION_VARS = ("KIT_HOME", "KIT_MODELS_DIR", "KIT_OUTPUTS", *_KIT_VARS)
+_saved_env: dict[str, str | None] = {}
+
+
+def pytest_sessionstart(session):
+    """A kit folder for the whole run, set before any test or notebook starts: session- and module-scoped
+    fixtures (servers) and the kernels nbval starts for notebooks (they inherit this process's environment,
+    and no fixture runs for a notebook cell) never read or write the real home (its response cache, run log)."""
     global _RUN_TMP
-    _RUN_TMP = str(tmp_path_factory.getbasetemp())
-    saved = {k: os.environ.get(k) for k in ("KIT_HOME", "KIT_MODELS_DIR", "KIT_OUTPUTS", *_KIT_VARS)}
+    factory = session.config._tmp_path_factory  # pytest's own tmp_path_factory, set up before any session starts
+    home = factory.mktemp("kit-session-home")
+    _RUN_TMP = str(factory.getbasetemp())
+    _saved_env.update({name: os.environ.get(name) for name in _SESSION_VARS})
     os.environ.update(KIT_HOME=str(home), KIT_MODELS_DIR=str(home / "models"), KIT_OUTPUTS=str(home / "outputs"))
     for name in _KIT_VARS:
         os.environ.pop(name, None)
-    yield home
-    for key, value in saved.items():
+
+
+def _restore_session_env() -> None:
+    for key, value in _saved_env.items():
         if value is None:
             os.environ.pop(key, None)
         else:
@@ -125,6 +132,7 @@ def _leftovers() -> list:
 
 def pytest_sessionfinish(session, exitstatus):
     """Fail the run if it left a llama-server, kernel or Voila process behind (and stop those)."""
+    _restore_session_env()
     deadline = time.monotonic() + LEFTOVER_GRACE_S
     left = _leftovers()
     while left and time.monotonic() < deadline:
