@@ -74,18 +74,19 @@ def outputs_dir() -> Path:
     return TEST_OUTPUTS
 
 
-# The longest files (a test file or notebook runs whole in one worker), slowest first: started last, one of them
-# would leave the other worker idle at the end. Seconds, from --durations on 2 cores with two workers.
+# The longest files (a test file or notebook runs whole in one worker), started first: started last, one of them
+# would leave the other worker idle at the end. Seconds in a 2-worker run on 2 cores (`make test
+# PYTEST_ARGS=--durations=60`); benchmarks/bench_suite.py gives every file's wall and CPU time.
 SLOW_FIRST = (
-    "notebooks/10_translation.ipynb",  # 176: the evaluation cell
-    "tests/test_reproducible.py",  # 166: 80 answers, on 1 and on 2 threads
-    "tests/test_compare_run.py",  # 104: notebook grids through papermill
-    "tests/test_lab_browser.py",  # 70
-    "tests/test_offline_fallback.py",  # 65
-    "tests/test_gallery_preheat.py",  # 48
-    "tests/test_demo_browser.py",  # 46
-    "tests/test_cluster_processes.py",  # 44
-    "tests/test_admin_browser.py",  # 41
+    "notebooks/10_translation.ipynb",  # 85: the evaluation cell, 2 segments per pair
+    "tests/test_reproducible.py",  # 224: 80 answers, on 1 and on 2 threads
+    "tests/test_compare_run.py",  # 155: notebook grids through papermill
+    "tests/test_lab_browser.py",  # 81
+    "tests/test_offline_fallback.py",  # 75
+    "tests/test_gallery_preheat.py",  # 58
+    "tests/test_demo_browser.py",  # 44
+    "tests/test_cluster_processes.py",  # 46
+    "tests/test_admin_browser.py",  # 59
 )
 
 
