@@ -1,7 +1,7 @@
 """Where the test suite's time goes: every item's wall time and the machine's CPU time, summed by file.
 
 Runs the suite in one process, models on one thread (as in each `make test` worker), and reads the machine-wide
-busy CPU time (Linux ``/proc/stat``) around every item, so what an item's servers, kernels and browsers burn is
+busy CPU time (psutil) around every item, so what an item's servers, kernels and browsers burn is
 counted too. Run it on an otherwise idle machine: anything else running is counted as well. The total CPU
 seconds over the cores is the floor for `make test` on this machine, however its files are spread over workers.
 
@@ -21,15 +21,20 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import psutil
+
+from kit.runtime.backends.loading import usable_cores
+
 ROOT = Path(__file__).resolve().parents[1]
 RECORD_ENV = "KIT_BENCH_SUITE_RECORD"  # where the plugin (this module, loaded by pytest) writes its rows
 
 
 def busy_cpu_seconds() -> float:
-    """Seconds every core of this machine has spent busy since boot (all but idle and iowait)."""
-    with open("/proc/stat", encoding="ascii") as stat:
-        ticks = [int(value) for value in stat.readline().split()[1:]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    """Seconds every core of this machine has spent busy since boot: all but idle and, where counted, iowait (and
+    Linux's guest times, already inside user and nice)."""
+    times = psutil.cpu_times()
+    not_busy = ("idle", "iowait", "guest", "guest_nice")
+    return sum(value for name, value in times._asdict().items() if name not in not_busy)
 
 
 # -- the pytest plugin (pytest -p bench_suite) --------------------------------------------------------------
@@ -79,8 +84,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also keep every item's row here (JSON lines)")
     parser.add_argument("pytest_args", nargs="*", help="after --: what to run (default: notebooks tests)")
     args = parser.parse_args(argv)
-    if not Path("/proc/stat").exists():
-        parser.error("this benchmark reads /proc/stat: it runs on Linux only")
     record = args.out or Path(tempfile.mkstemp(prefix="kit-suite-", suffix=".jsonl")[1])
     record.write_text("", encoding="utf-8")
     env = {**os.environ, RECORD_ENV: str(record), "KIT_THREADS": os.environ.get("KIT_THREADS", "1"),
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print("No test ran: nothing to sum up.", file=sys.stderr)
         return done.returncode or 1
     print()
-    print(summary(rows, len(os.sched_getaffinity(0)), args.top))
+    print(summary(rows, usable_cores(), args.top))
     return done.returncode
 
 

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from collections import Counter
@@ -96,9 +95,11 @@ def collect(path: Path, meetings: int = 1) -> None:
     path.write_text("", encoding="utf-8")
     out = Saved()
     with kit.load_model(cache=False, log=False, n_ctx=4096) as model:
-        for step in (_planning, _questions, functools.partial(_minutes, meetings=meetings)):
-            step(model, out)
-            print(getattr(step, "__name__", "_minutes"), len(out), flush=True)  # a partial has no name
+        steps = {"_planning": lambda: _planning(model, out), "_questions": lambda: _questions(model, out),
+                 "_minutes": lambda: _minutes(model, out, meetings)}
+        for name, step in steps.items():
+            step()
+            print(name, len(out), flush=True)
 
 
 def count(path: Path) -> None:
@@ -130,6 +131,6 @@ def count(path: Path) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "collect":
-        collect(Path(sys.argv[2]), *(int(n) for n in sys.argv[3:4]))
+        collect(Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     else:
         count(Path(sys.argv[2]))

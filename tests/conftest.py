@@ -20,6 +20,11 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 _KIT_VARS = ("KIT_MODEL", "KIT_SERVER_URL", "KIT_CACHE", "KIT_LOG", "KIT_N_CTX", "KIT_REDACT")
 
 
+def kit_folders(home: Path) -> dict[str, str]:
+    """The environment that puts every kit folder (data, models, outputs) under ``home``."""
+    return {"KIT_HOME": str(home), "KIT_MODELS_DIR": str(home / "models"), "KIT_OUTPUTS": str(home / "outputs")}
+
+
 _SESSION_VARS = ("KIT_HOME", "KIT_MODELS_DIR", "KIT_OUTPUTS", *_KIT_VARS)
 _saved_env: dict[str, str | None] = {}
 
@@ -33,7 +38,7 @@ def pytest_sessionstart(session):
     home = factory.mktemp("kit-session-home")
     _RUN_TMP = str(factory.getbasetemp())
     _saved_env.update({name: os.environ.get(name) for name in _SESSION_VARS})
-    os.environ.update(KIT_HOME=str(home), KIT_MODELS_DIR=str(home / "models"), KIT_OUTPUTS=str(home / "outputs"))
+    os.environ.update(kit_folders(home))
     for name in _KIT_VARS:
         os.environ.pop(name, None)
 
@@ -50,9 +55,8 @@ def _restore_session_env() -> None:
 def kit_home(tmp_path_factory, monkeypatch) -> Path:
     """Point every kit folder at a fresh temporary one: tests never touch the user's home."""
     home = tmp_path_factory.mktemp("kit-home")
-    monkeypatch.setenv("KIT_HOME", str(home))
-    monkeypatch.setenv("KIT_MODELS_DIR", str(home / "models"))
-    monkeypatch.setenv("KIT_OUTPUTS", str(home / "outputs"))
+    for name, value in kit_folders(home).items():
+        monkeypatch.setenv(name, value)
     for name in _KIT_VARS:
         monkeypatch.delenv(name, raising=False)
     return home

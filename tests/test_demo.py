@@ -21,9 +21,10 @@ import nbformat
 import pytest
 
 import kit.demo
+from conftest import kit_folders
+from interrupts import ctrl_c_reaches_the_child
 from kit.demo import gallery, hosts, server
 from kit.errors import ConfigError, KitError
-from interrupts import ctrl_c_reaches_the_child
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ROOT / "notebooks" / "apps"
@@ -95,9 +96,8 @@ def isolated_env(home: Path):
     (The autouse ``kit_home`` fixture is per test, so it is not yet in force for module fixtures.)
     """
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KIT_HOME", str(home))
-        patch.setenv("KIT_MODELS_DIR", str(home / "models"))
-        patch.setenv("KIT_OUTPUTS", str(home / "outputs"))
+        for name, value in kit_folders(home).items():
+            patch.setenv(name, value)
         patch.setenv("IPYTHONDIR", str(home / "ipython"))
         patch.setenv("JUPYTER_DATA_DIR", str(home / "jupyter"))
         for name in ("KIT_MODEL", "KIT_SERVER_URL", "KIT_CACHE", "KIT_LOG", "KIT_N_CTX", "KIT_APPS_DIR", "KIT_REDACT"):

@@ -34,7 +34,7 @@ def test_a_notebook_run_first_gets_the_runs_kit_folder_not_the_real_home(tmp_pat
     folder must already be set when the first item, a notebook, starts (else it reads the user's real cache)."""
     real_home = tmp_path / "real-home"
     check = ("import os\n"
-             f"home = os.environ['KIT_HOME']\n"
+             "home = os.environ['KIT_HOME']\n"
              f"assert 'kit-session-home' in home and not home.startswith({str(real_home)!r}), home\n"
              "assert os.environ['KIT_MODELS_DIR'].startswith(home) and 'KIT_CACHE' not in os.environ")
     nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": check}],
